@@ -1,0 +1,74 @@
+"""User JWTs: issue them and turn one back into a user (DESIGN.md, Identity).
+
+All platform JWTs are simplejwt tokens signed HS256 with `SECRET_KEY`. A user token is an access
+token (`token_type` "access"); device tokens and seed 000's video tokens have other types and are
+never accepted as a user token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.backends import user_may_authenticate
+
+
+class TokenRejected(Exception):
+    """The token cannot identify an allowed user. `reason` is the JWT library's wording where it has one."""
+
+    def __init__(self, reason: str, *, code: str = "token_invalid") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class UserBlacklisted(Exception):
+    """The token is valid but its user is blacklisted (client type -1)."""
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    user: object
+    claims: dict
+
+
+def issue_user_token(user, *, lifetime: timedelta | None = None, issued_at: datetime | None = None, **claims) -> str:
+    """An access token for `user` living `lifetime` (default `USER_TOKEN_LIFETIME`), with extra claims."""
+    token = AccessToken.for_user(user)
+    token["user_id"] = user.pk
+    if issued_at is not None:
+        token.current_time = issued_at
+        token.set_iat(at_time=issued_at)
+    token.set_exp(from_time=issued_at, lifetime=lifetime or settings.USER_TOKEN_LIFETIME)
+    for name, value in claims.items():
+        token[name] = value
+    return str(token)
+
+
+def decode_token(raw: str) -> dict:
+    """Verify signature and expiry; the reason on failure is PyJWT's (e.g. "Signature has expired")."""
+    try:
+        return jwt.decode(raw, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"], options={"verify_aud": False})
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenRejected(str(exc), code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenRejected(str(exc)) from exc
+
+
+def authenticate_user_token(raw: str) -> TokenUser:
+    """The active user a user token names, read from the database now (so demotions apply at once)."""
+    claims = decode_token(raw)
+    if claims.get("token_type") != "access":
+        raise TokenRejected("Token has wrong type", code="token_wrong_type")
+    user_id = claims.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
+    user = get_user_model().objects.filter(pk=user_id).first() if isinstance(user_id, int | str) else None
+    if user is None or not user.is_active:
+        raise TokenRejected("User not found", code="user_not_found")
+    if not user_may_authenticate(user):
+        raise UserBlacklisted()
+    return TokenUser(user=user, claims=claims)

@@ -1,0 +1,46 @@
+"""The standard JWT endpoints (`/api/token/...`) and `/api/v1/me/`, the caller's own account."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import RetrieveAPIView
+from rest_framework_simplejwt import views as jwt_views
+
+from accounts.models import User
+from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
+
+TAGS = ["tokens"]
+
+
+@extend_schema(tags=TAGS)
+class ObtainTokenPairView(jwt_views.TokenObtainPairView):
+    """An access token (`ACCESS_TOKEN_LIFETIME`) and a refresh token (`REFRESH_TOKEN_LIFETIME`) for a
+    username and password; throttled per client IP and per username."""
+
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+
+@extend_schema(tags=TAGS)
+class RefreshTokenView(jwt_views.TokenRefreshView):
+    """A new access token and a rotated refresh token; the old refresh token is blacklisted."""
+
+
+@extend_schema(tags=TAGS)
+class BlacklistTokenView(jwt_views.TokenBlacklistView):
+    """Blacklist a refresh token (sign out everywhere that token reached)."""
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "role", "area", "client_type", "is_staff"]
+        read_only_fields = fields
+
+
+@extend_schema(tags=TAGS)
+class MeView(RetrieveAPIView):
+    """The signed-in user's account (Bearer token or session)."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user

@@ -1,0 +1,5 @@
+"""Every app's websocket routes, in one list."""
+
+from accounts.routing import websocket_urlpatterns as accounts_routes
+
+websocket_urlpatterns = [*accounts_routes]

@@ -1,0 +1,76 @@
+"""The web shell: a home page that sends each role to its place, and a health check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Role
+
+EVERYONE = frozenset({"anonymous", *Role.values})
+
+
+@dataclass(frozen=True)
+class Destination:
+    title: str
+    url_name: str
+    description: str
+    audience: frozenset[str]
+
+
+# Pages of apps that are not installed yet are left out until their URL exists.
+DESTINATIONS = (
+    Destination(
+        "Admin",
+        "admin:index",
+        "Upload datasets, assign areas to experts, urge and hand over tasks, review, manage users.",
+        frozenset({Role.MANAGER, Role.RESEARCHER}),
+    ),
+    Destination(
+        "Expert workspace", "tasks:workspace", "Your Q&A tasks: edit questions, rank answers.", frozenset({Role.EXPERT})
+    ),
+    Destination("Labeling", "videos:label", "Label batches of smoke clips.", EVERYONE),
+    Destination("Gallery", "videos:gallery", "Browse labeled clips.", EVERYONE),
+    Destination("Alert monitor", "alerts:monitor", "Live truck alerts and their frames.", frozenset({Role.MANAGER})),
+    Destination("API documentation", "api-docs", "Every endpoint, with its request and response shapes.", EVERYONE),
+)
+
+
+def _audience(user) -> str:
+    if not user.is_authenticated:
+        return "anonymous"
+    return Role.MANAGER if user.is_superuser else user.role
+
+
+def _is_watcher(user) -> bool:
+    return user.is_authenticated and user.has_perm("alerts.view_alert")
+
+
+def destinations_for(user) -> list[dict]:
+    audience = _audience(user)
+    found = []
+    for destination in DESTINATIONS:
+        allowed = audience in destination.audience or (destination.url_name == "alerts:monitor" and _is_watcher(user))
+        if not allowed:
+            continue
+        try:
+            url = reverse(destination.url_name)
+        except NoReverseMatch:
+            continue
+        found.append({"title": destination.title, "url": url, "description": destination.description})
+    return found
+
+
+def home(request):
+    return render(request, "home.html", {"destinations": destinations_for(request.user)})
+
+
+def healthz(request):
+    """Liveness and database reachability, for load balancers and the CI scripts."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
