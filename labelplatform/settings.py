@@ -294,9 +294,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
-        "uvicorn.access": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
+        # uvicorn logs websocket URLs (with `?token=`) on "uvicorn.error"; our middleware logs HTTP access.
+        "uvicorn": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "filters": ["strip_query"], "level": "WARNING", "propagate": False},
     },
 }
 
 # Static files are found through the finders until `collectstatic` fills STATIC_ROOT (production).
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
