@@ -3,10 +3,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
 from accounts import services
-from accounts.models import ClientType, Connection, Role, User
+from accounts.models import MANAGERS_GROUP, RESEARCHERS_GROUP, ClientType, Connection, Role, User
+
+ROLE_GROUPS = (MANAGERS_GROUP, RESEARCHERS_GROUP)
 
 
 def _managers_only(request) -> bool:
@@ -42,7 +45,9 @@ def _client_type_action(client_type: ClientType):
 @admin.action(description="Send a password reset e-mail")
 def send_password_reset(modeladmin, request, queryset: QuerySet[User]):
     sent = 0
-    for user in queryset.exclude(email=""):
+    for user in queryset.exclude(email="").filter(is_active=True):
+        if not user.has_usable_password():
+            continue  # Django's reset form sends nothing to these; count them as skipped
         form = PasswordResetForm({"email": user.email})
         if form.is_valid():
             form.save(request=request, use_https=request.is_secure())
@@ -109,6 +114,16 @@ class PlatformUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return _managers_only(request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """ "Managers" and "Researchers" follow the role (set by the actions); other groups are free."""
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.exclude(name__in=ROLE_GROUPS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.sync_role_groups(user=form.instance)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

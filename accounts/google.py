@@ -50,7 +50,9 @@ def verify_google_id_token(token: str) -> dict:
         raise GoogleTokenInvalid("Invalid google_id_token")
     try:
         key = (_resolver or _google_key)(token)
-        claims = jwt.decode(token, key, algorithms=["RS256"], audience=client_id, leeway=10)
+        claims = jwt.decode(
+            token, key, algorithms=["RS256"], audience=client_id, leeway=10, options={"require": ["exp", "sub"]}
+        )
     except jwt.PyJWKClientError as exc:
         raise GoogleTokenInvalid(f"Could not fetch Google's public keys: {exc}") from exc
     except jwt.PyJWTError as exc:

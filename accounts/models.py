@@ -30,7 +30,12 @@ STAFF_ROLES = frozenset({Role.MANAGER, Role.RESEARCHER})
 class PlatformUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.MANAGER)
-        return super().create_superuser(username, email, password, **extra_fields)
+        user = super().create_superuser(username, email, password, **extra_fields)
+        if user.role == Role.MANAGER:  # the "Managers" group follows the role (DESIGN.md, Identity)
+            from django.contrib.auth.models import Group
+
+            user.groups.add(Group.objects.get_or_create(name=MANAGERS_GROUP)[0])
+        return user
 
 
 class User(AbstractUser):

@@ -101,6 +101,12 @@ def _sync_role_groups(user: User) -> None:
     _set_group(user, RESEARCHERS_GROUP, user.role == Role.RESEARCHER)
 
 
+@transaction.atomic
+def sync_role_groups(*, user: User) -> None:
+    """Put the role's group back after a form replaced the user's groups."""
+    _sync_role_groups(user)
+
+
 def _account_changed(user: User) -> None:
     transaction.on_commit(lambda: notifications.account_changed(user.pk))
 

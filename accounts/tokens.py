@@ -44,7 +44,7 @@ def issue_user_token(user, *, lifetime: timedelta | None = None, issued_at: date
     if issued_at is not None:
         token.current_time = issued_at
         token.set_iat(at_time=issued_at)
-    token.set_exp(from_time=issued_at, lifetime=lifetime or settings.USER_TOKEN_LIFETIME)
+    token.set_exp(from_time=issued_at, lifetime=settings.USER_TOKEN_LIFETIME if lifetime is None else lifetime)
     for name, value in claims.items():
         token[name] = value
     return str(token)
@@ -66,7 +66,8 @@ def authenticate_user_token(raw: str) -> TokenUser:
     if claims.get("token_type") != "access":
         raise TokenRejected("Token has wrong type", code="token_wrong_type")
     user_id = claims.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
-    user = get_user_model().objects.filter(pk=user_id).first() if isinstance(user_id, int | str) else None
+    valid_id = isinstance(user_id, int) or (isinstance(user_id, str) and user_id.isdigit())
+    user = get_user_model().objects.filter(pk=int(user_id)).first() if valid_id else None
     if user is None or not user.is_active:
         raise TokenRejected("User not found", code="user_not_found")
     if not user_may_authenticate(user):

@@ -76,6 +76,8 @@ def _new_user(data: dict) -> dict:
     if "new_user" not in data:
         raise alert_answer(400, 'Missing "new_user" field in payload')
     new_user = data["new_user"]
+    if new_user is None or new_user == "":
+        raise alert_answer(400, 'Missing value for "new_user" field in payload')
     if not isinstance(new_user, dict):
         raise alert_answer(400, 'Wrong type for "new_user" field in payload')
     return new_user

@@ -54,8 +54,8 @@ class LabelerLoginView(CrowdApiView):
     def post(self, request):
         try:
             data = request.data
-        except exceptions.ParseError:
-            data = None
+        except (exceptions.ParseError, exceptions.UnsupportedMediaType):
+            data = None  # no JSON body (videos.md §5.1 step 1), whatever the content type
         if not isinstance(data, dict):
             raise crowd_answer(400, MISSING_LOGIN_FIELD)
         connection = services.log_in_labeler(client_id=_labeler_client_id(data))

@@ -3,13 +3,16 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Role
 from labelplatform.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Create a user with a role; prints the new user's id. The first manager is made this way."
+    help = (
+        "Create a user with a role, or update the user of that name (role, password, and the options given); "
+        "prints the user's id. The first manager is made this way."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -23,10 +26,22 @@ class Command(BaseCommand):
         if role == Role.EXPERT and not area:
             raise CommandError("an expert needs --area")
         password = self._read_password(password_stdin)
+        existing = selectors.user_by_username(username)
         try:
-            user = services.create_user(
-                username=username, password=password, role=role, area=area, email=email, watcher=watcher
-            )
+            if existing is None:
+                user = services.create_user(
+                    username=username, password=password, role=role, area=area, email=email, watcher=watcher
+                )
+            else:  # "creates or updates a user" (qa-tasks.md §8, alerts.md §7)
+                services.check_password(password, existing)
+                user = services.update_user(
+                    user=existing,
+                    password=password,
+                    role=role,
+                    email=email or None,
+                    area=area or None,
+                    watcher=True if watcher else None,
+                )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'input'}: {exc.message}") from exc
         self.stdout.write(str(user.pk))
