@@ -303,3 +303,5 @@ LOGGING = {
 
 # Static files are found through the finders until `collectstatic` fills STATIC_ROOT (production).
 warnings.filterwarnings("ignore", message="No directory at")
+# whitenoise streams files with a synchronous iterator; under ASGI Django warns on every static file.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
