@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from labelplatform.api import SeedAnswer, retry_after_headers
 from labelplatform.errors import DomainError
 from labelplatform.origins import is_allowed_origin
+from labelplatform.parsers import PayloadTooLarge
 
 # --- seed 000 ----------------------------------------------------------------------------------------
 
@@ -27,6 +28,8 @@ def crowd_answer(status: int, message: str, headers: dict | None = None) -> Seed
 
 
 def crowd_error(exc: Exception) -> SeedAnswer | None:
+    if isinstance(exc, PayloadTooLarge):
+        return crowd_answer(413, str(exc.detail))
     if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
         return crowd_answer(400, "Missing json")
     if isinstance(exc, exceptions.MethodNotAllowed):
@@ -84,6 +87,8 @@ def alert_success(data: dict, *, code: int = 200) -> Response:
 
 
 def alert_error(exc: Exception) -> SeedAnswer | None:
+    if isinstance(exc, PayloadTooLarge):
+        return alert_answer(413, str(exc.detail))
     if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
         return alert_answer(400, "No input data provided")
     if isinstance(exc, exceptions.MethodNotAllowed):
@@ -123,6 +128,8 @@ def qa_bad_parameter(field: str, message: str) -> SeedAnswer:
 
 
 def qa_error(exc: Exception) -> SeedAnswer | None:
+    if isinstance(exc, PayloadTooLarge):
+        return qa_answer(413, "上传数据过大")
     if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
         return qa_bad_parameter("body", "the request body is not valid JSON or form data")
     if isinstance(exc, exceptions.MethodNotAllowed):

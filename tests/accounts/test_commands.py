@@ -350,3 +350,20 @@ def test_seed_demo_if_empty_skips_when_users_exist(citizen):
 def test_seed_demo_if_empty_loads_on_empty_database():
     run("seed_demo", "--if-empty")
     assert User.objects.filter(role=Role.MANAGER).exists()
+
+
+def test_seed_demo_loads_each_apps_demo_module(monkeypatch):
+    """An app joins `seed_demo` by shipping `<app>/demo.py` with `load_demo_data(*, stdout)`."""
+    import importlib.machinery
+    import sys
+    import types
+
+    calls = []
+    module = types.ModuleType("videos.demo")
+    module.__spec__ = importlib.machinery.ModuleSpec("videos.demo", None)
+    module.load_demo_data = lambda *, stdout: calls.append(stdout.write("videos demo loaded"))
+    monkeypatch.setitem(sys.modules, "videos.demo", module)
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert len(calls) == 1
+    assert "videos demo loaded" in out.getvalue()

@@ -1,9 +1,15 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import services
 from accounts.models import Role, User
 
+# Apps that contribute demo data through `<app>/demo.py: load_demo_data(*, stdout)` (idempotent).
+DEMO_APPS = ("videos", "datasets", "tasks", "alerts", "verification")
 # Demo accounts for a fresh machine; their passwords are printed and documented, so never run this
 # against a production database.
 DEMO_USERS = (
@@ -36,6 +42,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 created = [self._ensure(spec) for spec in DEMO_USERS]
             self.stdout.write(f"Demo users: {sum(created)} created, {len(created) - sum(created)} already present.")
+            for app_name in DEMO_APPS:
+                if apps.is_installed(app_name) and find_spec(f"{app_name}.demo") is not None:
+                    import_module(f"{app_name}.demo").load_demo_data(stdout=self.stdout)
         self.stdout.write("Demo logins (username / password, unless changed since):")
         for spec in DEMO_USERS:
             watcher = ", alert watcher" if spec["watcher"] else ""
