@@ -14,6 +14,7 @@ import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.backends import user_may_authenticate
 
@@ -37,10 +38,23 @@ class TokenUser:
     claims: dict
 
 
-def issue_user_token(user, *, lifetime: timedelta | None = None, issued_at: datetime | None = None, **claims) -> str:
-    """An access token for `user` living `lifetime` (default `USER_TOKEN_LIFETIME`), with extra claims."""
+def issue_user_token(
+    user,
+    *,
+    lifetime: timedelta | None = None,
+    issued_at: datetime | None = None,
+    bound_to_password: bool = True,
+    **claims,
+) -> str:
+    """An access token for `user` living `lifetime` (default `USER_TOKEN_LIFETIME`), with extra claims.
+
+    A token bound to the password stops working when the password changes; seed 000's labeler tokens
+    are not (labelers have no password, and their claim set is part of the contract).
+    """
     token = AccessToken.for_user(user)
     token["user_id"] = user.pk
+    if not bound_to_password:
+        token.payload.pop(settings.SIMPLE_JWT.get("REVOKE_TOKEN_CLAIM", "hash_password"), None)
     if issued_at is not None:
         token.current_time = issued_at
         token.set_iat(at_time=issued_at)
@@ -70,6 +84,9 @@ def authenticate_user_token(raw: str) -> TokenUser:
     user = get_user_model().objects.filter(pk=int(user_id)).first() if valid_id else None
     if user is None or not user.is_active:
         raise TokenRejected("User not found", code="user_not_found")
+    revoke_claim = settings.SIMPLE_JWT.get("REVOKE_TOKEN_CLAIM", "hash_password")
+    if revoke_claim in claims and claims[revoke_claim] != get_md5_hash_password(user.password):
+        raise TokenRejected("The user's password has been changed.", code="password_changed")
     if not user_may_authenticate(user):
         raise UserBlacklisted()
     return TokenUser(user=user, claims=claims)

@@ -200,6 +200,8 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
     "USER_AUTHENTICATION_RULE": "accounts.backends.user_may_authenticate",
+    # Tokens carry a digest of the password hash: a new password signs out every existing token.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")

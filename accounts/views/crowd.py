@@ -63,7 +63,7 @@ class LabelerLoginView(CrowdApiView):
         if not user.may_act:
             raise crowd_answer(403, "Permission denied")
         profile = LabelerProfile.objects.get(user=user)
-        common = {"issued_at": connection.time, "client_type": connection.client_type}
+        common = {"issued_at": connection.time, "client_type": connection.client_type, "bound_to_password": False}
         return Response(
             {
                 "user_token": issue_user_token(

@@ -445,3 +445,31 @@ def test_register_authorization(api_client, register_caller, status, method):
         assert User.objects.count() == users + 1
     else:
         assert User.objects.get(pk=target.pk).email == "changed@example.org"
+
+
+class TestPasswordChangeRevokesTokens:
+    """A new password signs out every token issued before it (simplejwt CHECK_REVOKE_TOKEN)."""
+
+    def test_seed_001_password_change_refuses_old_tokens(self, client, manager, citizen):
+        old_token = issue_user_token(citizen)
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {old_token}").status_code == 200
+        response = client.put(
+            "/api/v1/user/register/",
+            {
+                "token": issue_user_token(manager),
+                "new_user": {"username": citizen.username, "password": "fresh-pass-77"},
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+        refused = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {old_token}")
+        assert refused.status_code == 401
+        assert "password has been changed" in refused.json()["detail"]
+        fresh = response.json()["data"]["token"]
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {fresh}").status_code == 200
+
+    def test_seed_000_labeler_tokens_survive_logins(self, client):
+        first = client.post("/api/v1/login", {"client_id": "stable"}, content_type="application/json").json()
+        client.post("/api/v1/login", {"client_id": "stable"}, content_type="application/json")
+        me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {first['user_token']}")
+        assert me.status_code == 200
