@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from labelplatform.api import SeedAnswer, retry_after_headers
 from labelplatform.errors import DomainError
 from labelplatform.origins import is_allowed_origin
-from labelplatform.parsers import PayloadTooLarge
+from labelplatform.parsers import JSONParser, PayloadTooLarge
 
 # --- seed 000 ----------------------------------------------------------------------------------------
 
@@ -107,10 +107,12 @@ def alert_error(exc: Exception) -> SeedAnswer | None:
 
 
 class AlertApiView(APIView):
-    """Seed 001 endpoints: the `{"code", "status_code", ...}` envelope; tokens as each endpoint says."""
+    """Seed 001 endpoints: JSON bodies, the `{"code", "status_code", ...}` envelope; tokens as each endpoint
+    says. A body of another type answers `No input data provided` like a missing one."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
 
     def seed_error(self, exc: Exception) -> SeedAnswer | None:
         return alert_error(exc)

@@ -1,5 +1,6 @@
 """Request and response shapes of the accounts endpoints, for validation docs and the OpenAPI schema."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -22,19 +23,31 @@ class AlertCurrentUser(serializers.Serializer):
     token = serializers.CharField()
 
 
-class AlertNewUser(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(required=False)
+class AlertNewUserUpdate(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="The user to update.")
+    password = serializers.CharField(required=False, max_length=254)
     role = serializers.CharField(
         required=False, help_text="Admin, manager, Full, Limited, Unauthorized, expert, researcher or citizen."
     )
     email = serializers.EmailField(required=False)
 
 
+class AlertNewUserCreate(AlertNewUserUpdate):
+    password = serializers.CharField(max_length=254)
+    role = serializers.CharField(
+        help_text="Admin, manager, Full, Limited, Unauthorized, expert, researcher or citizen."
+    )
+    email = serializers.EmailField()
+
+
 class AlertRegisterRequest(serializers.Serializer):
     cur_user = AlertCurrentUser(required=False)
-    token = serializers.CharField(required=False, help_text="Instead of cur_user.token.")
-    new_user = AlertNewUser()
+    token = serializers.CharField(required=False, help_text="Instead of cur_user.token (or the Bearer header).")
+    new_user = AlertNewUserCreate()
+
+
+class AlertUpdateRequest(AlertRegisterRequest):
+    new_user = AlertNewUserUpdate()
 
 
 class AlertUserData(serializers.Serializer):
@@ -69,14 +82,31 @@ class QaCurrentUser(serializers.Serializer):
     usertype = serializers.CharField(required=False)
 
 
-class QaExpert(serializers.Serializer):
-    expert_id = serializers.IntegerField()
-    expert_name = serializers.CharField()
-    expert_area = serializers.CharField()
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "expert_id": {"type": "integer"},
+                        "expert_name": {"type": "string"},
+                        "expert_area": {"type": "string"},
+                    },
+                    "required": ["expert_id", "expert_name", "expert_area"],
+                },
+            },
+            {"type": "string", "enum": ["未登录", "非管理员用户"]},
+        ]
+    }
+)
+class ExpertsOrRefusal(serializers.JSONField):
+    """The expert list, or the documented refusal string."""
 
 
 class QaExpertList(serializers.Serializer):
-    response = QaExpert(many=True)
+    response = ExpertsOrRefusal()
 
 
 class QaLoginRequest(serializers.Serializer):
@@ -91,16 +121,26 @@ class QaLoginResponse(serializers.Serializer):
 
 class QaRegisterExpertRequest(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField()
+    password = serializers.CharField(min_length=8, help_text="Must pass the platform's password validators.")
     user_area = serializers.CharField(max_length=100)
 
 
 class QaRegisterManagerRequest(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField()
+    password = serializers.CharField(min_length=8, help_text="Must pass the platform's password validators.")
 
 
 class QaBadParameter(serializers.Serializer):
     response = serializers.CharField()
     field = serializers.CharField()
     message = serializers.CharField()
+
+
+class TokenPair(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class ApiError(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)

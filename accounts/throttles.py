@@ -1,5 +1,7 @@
 """Login and registration throttles; rates are read from settings at request time."""
 
+import hashlib
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -47,7 +49,8 @@ class LoginUsernameThrottle(_SettingRateThrottle):
             username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": username.lower()[:150]}
+        digest = hashlib.sha256(username.lower().encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 class RegistrationThrottle(_SettingRateThrottle):

@@ -10,7 +10,13 @@ from accounts import selectors, services
 from accounts.authentication import find_token
 from accounts.families import AlertApiView, alert_answer, alert_success
 from accounts.models import Role
-from accounts.serializers import AlertError, AlertLoginRequest, AlertRegisterRequest, AlertUserResponse
+from accounts.serializers import (
+    AlertError,
+    AlertLoginRequest,
+    AlertRegisterRequest,
+    AlertUpdateRequest,
+    AlertUserResponse,
+)
 from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
 from accounts.tokens import TokenRejected, UserBlacklisted, authenticate_user_token, issue_user_token
 from labelplatform.errors import InvalidInput
@@ -152,7 +158,7 @@ class AlertUserRegisterView(AlertApiView):
     @extend_schema(
         operation_id="alert_user_update",
         tags=["seed 001: truck alerts"],
-        request=AlertRegisterRequest,
+        request=AlertUpdateRequest,
         responses={200: AlertUserResponse, **_REGISTER_ERRORS},
         summary="Update a user's password, e-mail or role (managers only)",
     )

@@ -98,8 +98,8 @@ class LoginView(QaApiView):
     @extend_schema(
         operation_id="qa_user_login",
         parameters=[
-            OpenApiParameter("username", str, required=True),
-            OpenApiParameter("password", str, required=True),
+            OpenApiParameter("username", {"type": "string", "minLength": 1, "maxLength": 150}, required=True),
+            OpenApiParameter("password", {"type": "string", "minLength": 1}, required=True),
         ],
         **_LOGIN_SCHEMA,
     )
