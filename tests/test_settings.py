@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Settings are read without django.setup(), so a mysql:// URL needs no MySQL driver here.
 PROBE = """
-import json, django
-django.setup()
+import json
 from django.conf import settings
 from labelplatform.celery import app
 db = settings.DATABASES["default"]
