@@ -9,6 +9,12 @@ class PlatformAdminSite(admin.AdminSite):
     site_title = "Label platform admin"
     index_title = "Manage the platform"
 
+    def login(self, request, extra_context=None):
+        """Sign-in goes through allauth's page, whose failed-login rate limits protect staff passwords."""
+        from allauth.account.decorators import secure_admin_login  # imports models: not at app loading
+
+        return secure_admin_login(super().login)(request, extra_context=extra_context)
+
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and not getattr(user, "is_blacklisted", False))

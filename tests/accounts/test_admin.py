@@ -125,11 +125,34 @@ def test_deactivated_manager_is_locked_out_at_once(manager, manager_web):
     assert response.status_code == 302
 
 
-def test_admin_login_form_works_for_manager(manager):
+def test_admin_login_goes_through_the_rate_limited_sign_in_page(manager):
     client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": manager.username, "password": PASSWORD})
+    response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert "next=%2Fadmin%2F" in response["Location"]
+    response = client.post(response["Location"], {"login": manager.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
     assert client.get(CHANGELIST).status_code == 200
+
+
+def test_staff_password_guessing_is_rate_limited(manager):
+    """After 5 failed attempts on an account, even the right password is refused for a while."""
+    client = Client()
+    for i in range(5):
+        response = client.post("/accounts/login/", {"login": manager.username, "password": f"wrong-{i}"})
+        assert response.status_code == 200  # the form again, with an error
+    response = client.post("/accounts/login/", {"login": manager.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert client.get(CHANGELIST).status_code == 302
+
+
+def test_signed_in_non_staff_cannot_reach_the_admin_login(citizen):
+    client = Client()
+    client.force_login(citizen)
+    assert client.get("/admin/login/").status_code == 403
 
 
 # --- filters and search ----------------------------------------------------------------------------
