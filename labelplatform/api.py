@@ -7,9 +7,12 @@ become DRF's. A view of a seed family translates every error into its seed's bod
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -53,3 +56,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 def retry_after_headers(exc: Exception) -> dict:
     wait = getattr(exc, "wait", None)
     return {"Retry-After": str(int(wait))} if wait else {}
+
+
+class ScopedQuerysetMixin:
+    """Non-seed REST views read only what the caller may see (CONVENTIONS.md, Layers 2-3).
+
+    Subclasses implement `scoped_queryset(user)` by calling a selector; a class-level `queryset` is
+    refused, so an unscoped list cannot be written by accident. "Not yours" and "does not exist" are
+    both 404 because lookups run inside the scoped queryset.
+    """
+
+    queryset = None
+
+    def scoped_queryset(self, user) -> QuerySet:
+        raise NotImplementedError(f"{type(self).__name__} must implement scoped_queryset(user)")
+
+    def get_queryset(self) -> QuerySet:
+        if type(self).queryset is not None:
+            raise ImproperlyConfigured(f"{type(self).__name__} sets `queryset`; implement scoped_queryset(user)")
+        return self.scoped_queryset(self.request.user)
+
+
+class ScopedGenericAPIView(ScopedQuerysetMixin, GenericAPIView):
+    """Base of every non-seed REST view that reads model rows."""
