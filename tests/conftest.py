@@ -6,6 +6,17 @@ from accounts import google
 from accounts.models import Role
 from accounts.tokens import issue_user_token
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.processes import RUNNING
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report carries the tails of every server/worker log (the files are kept too)."""
+    report = yield
+    if report.failed:
+        for process in list(RUNNING):
+            report.sections.append((f"{process.name} (pid {process.pid}) log {process.log_path}", process.tail()))
+    return report
 
 
 @pytest.fixture(autouse=True)

@@ -47,12 +47,15 @@ CONFIG_VARIABLES = (
 )
 
 
-def load_settings(**variables: str) -> dict:
+def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter whose environment holds only the given configuration variables."""
     env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     env.update(variables, DJANGO_SETTINGS_MODULE="labelplatform.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def load_settings(**variables: str) -> dict:
+    result = run_python(PROBE, **variables)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -105,21 +108,13 @@ def test_production_services_come_from_the_environment():
 
 
 def test_production_without_secret_key_refuses_to_start():
-    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
-    env.update(DEBUG="false", DJANGO_SETTINGS_MODULE="labelplatform.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = run_python("import django; django.setup()", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_bad_duration_names_the_variable():
-    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
-    env.update(USER_TOKEN_LIFETIME="soon", DJANGO_SETTINGS_MODULE="labelplatform.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = run_python("import django; django.setup()", USER_TOKEN_LIFETIME="soon")
     assert result.returncode != 0
     assert "USER_TOKEN_LIFETIME" in result.stderr
 

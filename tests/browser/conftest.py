@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import BASE_DIR, RUNNING, ManagedProcess, free_port, wait_healthy
+from tests.processes import BASE_DIR, ManagedProcess, free_port, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -51,15 +51,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(skip)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    if report.failed:
-        for process in list(RUNNING):
-            report.sections.append((f"{process.name} (pid {process.pid}) log {process.log_path}", process.tail()))
-    return report
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.processes import RUNNING, VENV_BIN, ManagedProcess, free_port, wait_healthy
+from tests.processes import VENV_BIN, ManagedProcess, free_port, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -47,16 +47,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("integration evidence")
         for line in lines:
             terminalreporter.write_line(line)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    """A failing test's report carries the tails of every server/worker log (the files are kept too)."""
-    report = yield
-    if report.failed:
-        for process in list(RUNNING):
-            report.sections.append((f"{process.name} (pid {process.pid}) log {process.log_path}", process.tail()))
-    return report
 
 
 @pytest.fixture
