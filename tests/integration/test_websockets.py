@@ -32,21 +32,23 @@ def _socket(server, user):
 
 
 def _admin_session(server, username: str, password: str) -> requests.Session:
-    """A manager signed in to the admin of `server` (CSRF handled as a browser would)."""
+    """A manager signed in on `server` through the web sign-in page the admin sends staff to."""
     session = requests.Session()
-    session.get(f"{server.url}/admin/login/", timeout=10).raise_for_status()
+    session.get(f"{server.url}/accounts/login/", timeout=10).raise_for_status()
     response = session.post(
-        f"{server.url}/admin/login/?next=/admin/",
+        f"{server.url}/accounts/login/",
         data={
-            "username": username,
+            "login": username,
             "password": password,
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
             "next": "/admin/",
         },
+        headers={"Referer": f"{server.url}/accounts/login/"},
         allow_redirects=False,
         timeout=10,
     )
     assert response.status_code == 302, response.text[:2000]
+    assert response.headers["Location"] == "/admin/"
     assert "sessionid" in session.cookies
     return session
 
