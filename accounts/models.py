@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MANAGERS_GROUP = "Managers"
 RESEARCHERS_GROUP = "Researchers"
@@ -8,10 +9,10 @@ ALERT_WATCHERS_GROUP = "Alert watchers"
 
 
 class Role(models.TextChoices):
-    MANAGER = "manager", "Manager"
-    EXPERT = "expert", "Expert"
-    RESEARCHER = "researcher", "Researcher"
-    CITIZEN = "citizen", "Citizen"
+    MANAGER = "manager", _("Manager")
+    EXPERT = "expert", _("Expert")
+    RESEARCHER = "researcher", _("Researcher")
+    CITIZEN = "citizen", _("Citizen")
 
 
 class ClientType(models.IntegerChoices):

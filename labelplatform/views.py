@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
@@ -16,27 +17,34 @@ EVERYONE = frozenset({"anonymous", *Role.values})
 
 @dataclass(frozen=True)
 class Destination:
-    title: str
+    title: object
     url_name: str
-    description: str
+    description: object
     audience: frozenset[str]
 
 
 # Pages of apps that are not installed yet are left out until their URL exists.
 DESTINATIONS = (
     Destination(
-        "Admin",
+        _("Admin"),
         "admin:index",
-        "Upload datasets, assign areas to experts, urge and hand over tasks, review, manage users.",
+        _("Upload datasets, assign areas to experts, urge and hand over tasks, review, manage users."),
         frozenset({Role.MANAGER, Role.RESEARCHER}),
     ),
     Destination(
-        "Expert workspace", "tasks:workspace", "Your Q&A tasks: edit questions, rank answers.", frozenset({Role.EXPERT})
+        _("Expert workspace"),
+        "tasks:workspace",
+        _("Your Q&A tasks: edit questions, rank answers."),
+        frozenset({Role.EXPERT}),
     ),
-    Destination("Labeling", "videos:label", "Label batches of smoke clips.", EVERYONE),
-    Destination("Gallery", "videos:gallery", "Browse labeled clips.", EVERYONE),
-    Destination("Alert monitor", "alerts:monitor", "Live truck alerts and their frames.", frozenset({Role.MANAGER})),
-    Destination("API documentation", "api-docs", "Every endpoint, with its request and response shapes.", EVERYONE),
+    Destination(_("Labeling"), "videos:label", _("Label batches of smoke clips."), EVERYONE),
+    Destination(_("Gallery"), "videos:gallery", _("Browse labeled clips."), EVERYONE),
+    Destination(
+        _("Alert monitor"), "alerts:monitor", _("Live truck alerts and their frames."), frozenset({Role.MANAGER})
+    ),
+    Destination(
+        _("API documentation"), "api-docs", _("Every endpoint, with its request and response shapes."), EVERYONE
+    ),
 )
 
 

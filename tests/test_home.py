@@ -182,3 +182,21 @@ def test_api_docs_answer_with_local_assets_only():
     content = response.content.decode()
     for match in re.findall(r"https?://[^\s\"'<>]+", content):
         assert match.startswith(("http://testserver", "https://testserver")), match
+
+
+def test_the_shell_speaks_simplified_chinese_on_request(client, manager):
+    client.force_login(manager)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "欢迎,boss" in page
+    assert "管理后台" in page
+    assert "退出登录" in page
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Welcome, boss" in english
+
+
+def test_language_switcher_remembers_the_choice(client):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert response.status_code == 302
+    page = client.get("/").content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "API 文档" in page
