@@ -32,10 +32,9 @@ class PlatformUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.MANAGER)
         user = super().create_superuser(username, email, password, **extra_fields)
-        if user.role == Role.MANAGER:  # the "Managers" group follows the role (DESIGN.md, Identity)
-            from django.contrib.auth.models import Group
+        from accounts.services import sync_role_groups  # services import the models
 
-            user.groups.add(Group.objects.get_or_create(name=MANAGERS_GROUP)[0])
+        sync_role_groups(user=user)
         return user
 
 

@@ -161,8 +161,12 @@ def update_user(
     role: str | None = None,
     watcher: bool | None = None,
     area: str | None = None,
+    validate: bool = False,
 ) -> User:
-    """Change what is given; the rest stays. A new password or role takes effect on the next request."""
+    """Change what is given; the rest stays. A new password or role takes effect on the next request.
+
+    `validate` applies the password validators to a new password (seed 001's update does not).
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     fields: set[str] = set()
     if email is not None:
@@ -175,6 +179,8 @@ def update_user(
         user.area = check_area(area)
         fields.add("area")
     if password is not None:
+        if validate:
+            check_password(password, user)
         user.set_password(password)
         fields.add("password")
     if role is not None and role != user.role:

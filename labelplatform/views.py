@@ -21,6 +21,7 @@ class Destination:
     url_name: str
     description: object
     audience: frozenset[str]
+    permission: str | None = None  # also shown to anyone holding it (e.g. alert watchers)
 
 
 # Pages of apps that are not installed yet are left out until their URL exists.
@@ -40,7 +41,11 @@ DESTINATIONS = (
     Destination(_("Labeling"), "videos:label", _("Label batches of smoke clips."), EVERYONE),
     Destination(_("Gallery"), "videos:gallery", _("Browse labeled clips."), EVERYONE),
     Destination(
-        _("Alert monitor"), "alerts:monitor", _("Live truck alerts and their frames."), frozenset({Role.MANAGER})
+        _("Alert monitor"),
+        "alerts:monitor",
+        _("Live truck alerts and their frames."),
+        frozenset({Role.MANAGER}),
+        permission="alerts.view_alert",
     ),
     Destination(
         _("API documentation"), "api-docs", _("Every endpoint, with its request and response shapes."), EVERYONE
@@ -54,16 +59,12 @@ def _audience(user) -> str:
     return Role.MANAGER if user.is_superuser else user.role
 
 
-def _is_watcher(user) -> bool:
-    return user.is_authenticated and user.has_perm("alerts.view_alert")
-
-
 def destinations_for(user) -> list[dict]:
     audience = _audience(user)
     found = []
     for destination in DESTINATIONS:
-        allowed = audience in destination.audience or (destination.url_name == "alerts:monitor" and _is_watcher(user))
-        if not allowed:
+        granted = destination.permission and user.is_authenticated and user.has_perm(destination.permission)
+        if audience not in destination.audience and not granted:
             continue
         try:
             url = reverse(destination.url_name)

@@ -33,7 +33,6 @@ class Command(BaseCommand):
                     username=username, password=password, role=role, area=area, email=email, watcher=watcher
                 )
             else:  # "creates or updates a user" (qa-tasks.md §8, alerts.md §7)
-                services.check_password(password, existing)
                 user = services.update_user(
                     user=existing,
                     password=password,
@@ -41,6 +40,7 @@ class Command(BaseCommand):
                     email=email or None,
                     area=area or None,
                     watcher=True if watcher else None,
+                    validate=True,
                 )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'input'}: {exc.message}") from exc
