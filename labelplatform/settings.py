@@ -294,6 +294,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "labelplatform@localhost")
 
+# --- Videos (seed 000; specs/videos.md) ------------------------------------------------------------
+
+# --- Q&A datasets and tasks (seeds 002, 004; specs/qa-tasks.md) --------------------------------------
+
+# --- Truck alerts (seed 001; specs/alerts.md) --------------------------------------------------------
+
+# --- Verification (seed 003; specs/verification.md) --------------------------------------------------
+
 # --- Logging: query strings carry tokens and passwords, so they never reach a log -----------------
 LOGGING = {
     "version": 1,

@@ -26,6 +26,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
+    path("", include("videos.urls")),
+    path("", include("datasets.urls")),
+    path("", include("tasks.urls")),
+    path("", include("alerts.urls")),
+    path("", include("verification.urls")),
 ]
 
 if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":

@@ -1,0 +1,3 @@
+"""The alerts app's websocket routes."""
+
+websocket_urlpatterns: list = []

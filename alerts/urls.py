@@ -1,0 +1,5 @@
+"""The alerts app's HTTP routes (seed endpoints through `labelplatform.routes.seed_path`, then pages)."""
+
+app_name = "alerts"
+
+urlpatterns: list = []

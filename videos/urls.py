@@ -1,0 +1,5 @@
+"""The videos app's HTTP routes (seed endpoints through `labelplatform.routes.seed_path`, then pages)."""
+
+app_name = "videos"
+
+urlpatterns: list = []
