@@ -1,0 +1,130 @@
+"""Writes on datasets (qa-tasks.md §3.2, §4.1, §8): one transaction each, shared by REST, admin and commands."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models.fields import NOT_PROVIDED
+from django.utils import timezone
+
+from accounts.models import User
+from datasets.models import DataItem, Dataset
+from datasets.uploads import RowError, read_upload_file, validate_rows
+from labelplatform.errors import InvalidInput
+
+__all__ = ["RowError", "end_dataset", "read_upload_file", "reopen_dataset", "upload_dataset"]
+
+BATCH_SIZE = 2000
+_META_LIMITS = {"name": 255, "task_type": 100, "source": 255}
+_META_FIELDS = {"name": "dataset_name", "task_type": "dataset_task_type", "source": "dataset_source"}
+
+
+def _check_meta(**values: str) -> None:
+    for key, value in values.items():
+        field = _META_FIELDS[key]
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(f"{field} must be a non-empty string", field=field)
+        if len(value) > _META_LIMITS[key]:
+            raise InvalidInput(f"{field} is longer than {_META_LIMITS[key]} characters", field=field)
+
+
+def upload_dataset(
+    *, name: str, task_type: str, source: str, rows: list | str, uploaded_by: User | None, max_items: int | None = None
+) -> Dataset:
+    """Validate every row first (pure Python, no queries), then create the dataset and all its items in one
+    transaction with batched INSERTs. A bad row raises RowError (row index + field); nothing is written."""
+    _check_meta(name=name, task_type=task_type, source=source)
+    cleaned = validate_rows(rows, max_items=max_items or settings.QA_UPLOAD_MAX_ITEMS)
+    now = timezone.now()
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            name=name, task_type=task_type, source=source, uploaded_by=uploaded_by, uploaded_at=now
+        )
+        _insert_items(dataset_id=dataset.pk, rows=cleaned, now=now)
+    return dataset
+
+
+def _insert_items(*, dataset_id: int, rows: list[dict], now) -> None:
+    """Batched multi-row INSERTs of already validated rows.
+
+    `bulk_create` spends ~0.3 ms per row building model instances and preparing each value; the upload
+    target is >= 20,000 rows/s, so values are prepared here once per column kind (JSON text, adapted
+    datetimes, field defaults) and sent with `executemany`, which mysqlclient turns into multi-row INSERTs.
+    """
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    fixed = {"dataset_id": dataset_id, "created_at": stamp, "updated_at": stamp}
+    # Columns the database fills by itself (NULL, or a db_default) are left out of the statement: fewer
+    # values to escape and send per row.
+    fields = [
+        field
+        for field in DataItem._meta.concrete_fields
+        if not field.primary_key
+        and (
+            field.attname in fixed
+            or field.attname in rows[0]
+            or not (field.null and field.get_default() is None or field.db_default is not NOT_PROVIDED)
+        )
+    ]
+    json_fields = {field.attname for field in fields if isinstance(field, models.JSONField)}
+    plan: list[tuple[str, object, bool]] = []  # (attname, constant or None, taken from the row)
+    for field in fields:
+        if field.attname in fixed:
+            plan.append((field.attname, fixed[field.attname], False))
+        elif field.attname in rows[0]:
+            plan.append((field.attname, None, True))
+        else:
+            default = field.get_default()
+            plan.append((field.attname, json.dumps(default) if field.attname in json_fields else default, False))
+    table = connection.ops.quote_name(DataItem._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    dumps = json.dumps
+    with connection.cursor() as cursor:
+        _raise_statement_size(cursor)
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(
+                sql,
+                [
+                    tuple(
+                        (dumps(row[name]) if name in json_fields else row[name]) if from_row else constant
+                        for name, constant, from_row in plan
+                    )
+                    for row in rows[start : start + BATCH_SIZE]
+                ],
+            )
+
+
+def end_dataset(*, dataset: Dataset, by: User) -> Dataset:
+    """Close the dataset (已结束): no more assignment, hand-over, urging or labeling; download stays open."""
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if locked.closed_at is None:
+            locked.closed_at, locked.closed_by = timezone.now(), by
+            locked.save(update_fields=["closed_at", "closed_by"])
+    return locked
+
+
+def reopen_dataset(*, dataset: Dataset, by: User) -> Dataset:
+    """Undo "end dataset": its status is computed again from its items."""
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if locked.closed_at is not None:
+            locked.closed_at, locked.closed_by = None, None
+            locked.save(update_fields=["closed_at", "closed_by"])
+    return locked
+
+
+def _raise_statement_size(cursor, size: int = 4 * 1024 * 1024) -> None:
+    """mysqlclient splits `executemany` INSERTs at `max_stmt_length` (64 KiB: ~60 item rows per statement);
+    4 MiB statements (well under MariaDB's default 16 MiB `max_allowed_packet`) cut the round trips ~60x.
+    Other drivers have no such attribute and are left alone."""
+    raw = cursor
+    for _ in range(4):
+        if hasattr(raw, "max_stmt_length"):
+            raw.max_stmt_length = size
+            return
+        raw = getattr(raw, "cursor", None)
+        if raw is None:
+            return

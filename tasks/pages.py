@@ -1,0 +1,121 @@
+"""The expert workspace page (qa-tasks.md §3.3-3.4 for what it reads and writes).
+
+The page is a static shell: its script lists the expert's tasks with `GET /task/list`, reads a task's
+items with `GET /data/list` and saves an item with `PUT /data/label`, exactly as the seed's own
+front-end does, authenticated by the session cookie (seed 002 writes need no CSRF token; a same-origin
+`Origin` passes the platform's check). So the page and any seed client share one contract and one set
+of services. Unsaved edits live in the browser's localStorage until the server accepts them.
+
+Live notices (urges, new tasks) arrive on `/ws/notifications/`, which takes a JWT: `WorkspaceTokenView`
+issues a short-lived one to the signed-in expert (session + CSRF token, so another site cannot get one).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.tokens import issue_user_token
+
+# The live socket (/ws/notifications/) authenticates by JWT; the page asks for a short-lived one, and a
+# new one each time it reconnects, so no long-lived token sits in the browser.
+SOCKET_TOKEN_LIFETIME = timedelta(minutes=15)
+
+
+def _texts() -> dict[str, str]:
+    """What the script writes into the page, in the reader's language."""
+    return {
+        "loading": _("Loading…"),
+        "noItems": _("This task has no items."),
+        "loadFailed": _("Could not load: {error}"),
+        "signedOut": _("Your session has ended. Sign in again; your unsaved edits are kept in this browser."),
+        "urged": _("Urged"),
+        "due": _("Due {time}"),
+        "assigned": _("Assigned {time}"),
+        "progress": _("{done} of {total} labeled"),
+        "item": _("Item {index} of {total}"),
+        "labeled": _("Labeled"),
+        "unlabeled": _("Not labeled"),
+        "returnedNote": _("Sent back by the reviewer: {comment}"),
+        "noComment": _("(no comment)"),
+        "draftRestored": _("Unsaved edits from this browser were restored."),
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "savedLocal": _("Network problem: kept in this browser, retrying in {seconds} s."),
+        "retrying": _("Retrying…"),
+        "pending": _("{count} unsaved item(s) waiting to be sent"),
+        "saveRefused": _("Not saved: {message}"),
+        "closedDataset": _("This dataset is closed; it can no longer be labeled."),
+        "notFound": _("This item is no longer in your tasks."),
+        "questionRequired": _("The question may not be empty."),
+        "answerRequired": _("Every answer needs a text."),
+        "answer": _("Answer {rank}"),
+        "keep": _("Keep"),
+        "moveUp": _("Move up"),
+        "moveDown": _("Move down"),
+        "remove": _("Remove"),
+        "urgedNotice": _("Your manager urged task #{task}: {dataset} · {area}, due {due}."),
+        "assignedNotice": _("New task #{task}: {dataset} · {area}, due {due}."),
+        "status_未开始": _("Not started"),
+        "status_未完成": _("In progress"),
+        "status_超时": _("Overdue"),
+        "status_已完成": _("Finished"),
+    }
+
+
+def workspace(request):
+    """Experts only: anonymous visitors sign in first, every other role gets 403 (managers use the admin)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_expert:
+        raise PermissionDenied(_("The workspace is for experts."))
+    config = {
+        "taskListUrl": "/task/list",
+        "dataListUrl": "/data/list",
+        "labelUrl": "/data/label",
+        "socketPath": "/ws/notifications/",
+        "socketTokenUrl": reverse("tasks:workspace-token"),
+        "loginUrl": f"{settings.LOGIN_URL}?next={reverse('tasks:workspace')}",
+        "username": request.user.get_username(),
+        "userId": request.user.pk,
+        "text": _texts(),
+    }
+    return render(request, "tasks/workspace.html", {"workspace_config": config})
+
+
+class SocketTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="User JWT for /ws/notifications/ (?token=).")
+    expires_in = serializers.IntegerField(help_text="Seconds until the token expires.")
+
+
+class IsExpert(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_expert)
+
+
+class WorkspaceTokenView(APIView):
+    """A short-lived user token for the workspace's live socket (session + CSRF token required)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Expert workspace: a short-lived token for /ws/notifications/ for the signed-in expert",
+        request=None,
+        responses={200: SocketTokenSerializer},
+    )
+    def post(self, request):
+        token = issue_user_token(request.user, lifetime=SOCKET_TOKEN_LIFETIME)
+        return Response({"token": token, "expires_in": int(SOCKET_TOKEN_LIFETIME.total_seconds())})
