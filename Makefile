@@ -16,7 +16,7 @@ $(VENV)/.base: requirements/base.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements/base.txt
 	touch $@
 
-$(VENV)/.dev: requirements/base.txt requirements/dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements/base.txt requirements/corpus.txt requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements/dev.txt
 	touch $(VENV)/.base $@
 

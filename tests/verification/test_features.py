@@ -1,0 +1,164 @@
+"""The feature extractor on small generated clips: what it measures, what it reads, how it fails."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.verification.clips import encode, scene_frames
+from verification import features
+
+FPS = 24
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """A 3 s 320x180 source (keyframe every 250 frames) and renditions: honest, tampered, other rates."""
+    root = tmp_path_factory.mktemp("features")
+    frames = list(scene_frames(320, 180, FPS, 3.0, seed=3))
+    grey = lambda f: np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)  # noqa: E731
+    out = {
+        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=16, audio=True),
+        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, size=(192, 108)),
+        "flipped": encode(root / "flipped.mp4", iter(frames), fps=FPS, size=(192, 108), transform=lambda f: f[:, ::-1]),
+        "grey": encode(root / "grey.mp4", iter(frames), fps=FPS, size=(192, 108), transform=grey),
+        "half_rate": encode(root / "half_rate.mp4", iter(frames[::2]), fps=FPS / 2, size=(192, 108)),
+    }
+    out["marked"] = encode(root / "marked.mp4", iter(frames), fps=FPS, size=(192, 108), transform=small_logo)
+    out["not_video"] = root / "notes.txt"
+    out["not_video"].write_text("not a video")
+    data = out["honest"].read_bytes()
+    out["truncated"] = root / "truncated.mp4"
+    out["truncated"].write_bytes(data[:200])
+    return out
+
+
+def small_logo(frame: np.ndarray) -> np.ndarray:
+    """A small semi-transparent text badge in the top-right corner (about 12 % of the width)."""
+    frame = frame.copy()
+    h, w = frame.shape[:2]
+    badge = frame.copy()
+    x0, y0 = w - w // 8 - 4, 4
+    cv2.rectangle(badge, (x0, y0), (w - 4, y0 + h // 10), (255, 255, 255), 1)
+    cv2.putText(badge, "TV", (x0 + 2, y0 + h // 12), cv2.FONT_HERSHEY_SIMPLEX, h / 400, (255, 255, 80), 1)
+    return cv2.addWeighted(badge, 0.7, frame, 0.3, 0)
+
+
+def vector(result: features.RenditionFeatures) -> dict[str, float]:
+    assert result.vector is not None
+    return dict(zip(features.FEATURE_NAMES, result.vector.tolist(), strict=True))
+
+
+def test_read_meta_measures_the_file(clips):
+    meta = features.read_meta(str(clips["source"]))
+
+    assert meta.video_available and meta.audio_available
+    assert (meta.width, meta.height) == (320, 180)
+    assert meta.fps == pytest.approx(FPS)
+    assert meta.frame_count == 72
+    assert meta.duration == pytest.approx(3.0, abs=0.05)
+    assert meta.bytes == clips["source"].stat().st_size
+    assert not features.read_meta(str(clips["honest"])).audio_available
+
+
+@pytest.mark.parametrize("name", ["not_video", "truncated"])
+def test_read_meta_never_raises_for_a_bad_file(clips, name):
+    meta = features.read_meta(str(clips[name]))
+
+    assert meta.video_available is False
+    assert meta.bytes == clips[name].stat().st_size
+
+
+def test_read_meta_of_a_missing_file():
+    assert features.read_meta("/nonexistent/clip.mp4") == features.VideoMeta()
+
+
+def test_same_request_gives_the_same_features_and_reports_the_timestamps(clips):
+    first = features.extract_features(str(clips["source"]), [str(clips["honest"])])
+    second = features.extract_features(str(clips["source"]), [str(clips["honest"])])
+
+    assert np.array_equal(first[0].vector, second[0].vector)
+    assert first[0].timestamps == second[0].timestamps
+    assert first[0].timestamps == tuple(sorted(first[0].timestamps))
+    assert 2 <= len(first[0].timestamps) <= 2 * features.MAX_PAIRS
+    assert all(0.0 <= t < 3.0 for t in first[0].timestamps)
+    assert first[0].vector.shape == (len(features.FEATURE_NAMES),)
+    assert np.isfinite(first[0].vector).all()
+
+
+def test_tampered_renditions_move_the_features_the_right_way(clips):
+    honest, flipped, grey = features.extract_features(
+        str(clips["source"]), [str(clips["honest"]), str(clips["flipped"]), str(clips["grey"])]
+    )
+    h, f, g = vector(honest), vector(flipped), vector(grey)
+
+    assert h["psnr_y"] > 30 and h["ssim_y"] > 0.9
+    assert f["psnr_y"] < h["psnr_y"] - 10 and f["ssim_y"] < 0.75
+    assert f["flip_ratio"] > 1.0 > h["flip_ratio"]  # the flipped source matches the rendition better
+    assert g["log_saturation_ratio"] < -1.5 < h["log_saturation_ratio"]
+    assert g["ssim_y"] > 0.9  # luma intact: only colour tells
+    assert h["log_height_ratio"] == pytest.approx(math.log(108 / 180))
+    assert h["aspect_error"] == pytest.approx(0.0, abs=0.01)
+    # every rendition of the request was measured against the same source frames
+    assert honest.timestamps == grey.timestamps
+
+
+def test_frame_rate_is_judged_against_the_expected_one(clips):
+    implied, declared = (
+        features.extract_features(str(clips["source"]), [str(clips["half_rate"])], frame_rates=rates)[0]
+        for rates in ([None], [FPS / 2])
+    )
+
+    assert implied.meta.fps == pytest.approx(FPS / 2)
+    assert vector(implied)["log_fps_vs_expected"] == pytest.approx(math.log(2), abs=0.01)
+    assert vector(implied)["log_fps_vs_source"] == pytest.approx(math.log(0.5), abs=0.01)
+    assert vector(declared)["log_fps_vs_expected"] == pytest.approx(0.0, abs=0.01)
+    assert vector(declared)["psnr_y"] > 28  # frames of the slower rendition are matched by time
+
+
+def test_unreadable_rendition_gives_no_vector_but_the_others_are_measured(clips):
+    results = features.extract_features(
+        str(clips["source"]), [str(clips["not_video"]), str(clips["honest"]), "/nonexistent.mp4"]
+    )
+
+    assert [r.vector is None for r in results] == [True, False, True]
+    assert results[0].meta.video_available is False and results[0].meta.bytes > 0
+    assert results[2].meta == features.VideoMeta()
+
+
+@pytest.mark.parametrize("name", ["not_video", "truncated", "missing"])
+def test_unreadable_source_raises(clips, name):
+    path = str(clips[name]) if name in clips else "/nonexistent/source.mp4"
+    with pytest.raises(features.UnreadableSource):
+        features.extract_features(path, [str(clips["honest"])])
+
+
+def test_reads_only_a_small_share_of_the_frames_and_the_source_once(clips, monkeypatch):
+    calls = []
+    real = features._decode
+
+    def counting(probe, windows, convert, wanted=None):
+        decoded = real(probe, windows, convert, wanted)
+        calls.append((probe.path, len(decoded)))
+        return decoded
+
+    monkeypatch.setattr(features, "_decode", counting)
+    renditions = [str(clips["honest"]), str(clips["flipped"]), str(clips["grey"])]
+    features.extract_features(str(clips["source"]), renditions)
+
+    assert [path for path, _ in calls].count(str(clips["source"])) == 1
+    assert all(count <= features.MAX_PAIRS * 2 for _, count in calls)
+    # the decoding floor the benchmark times reads the same frames: far fewer than the 4 x 72 frames
+    assert features.decode_sampled_frames(str(clips["source"]), renditions) <= 4 * features.MIN_SOURCE_FRAMES
+
+
+def test_a_small_steady_overlay_stands_out_from_coding_noise(clips):
+    honest, marked = features.extract_features(str(clips["source"]), [str(clips["honest"]), str(clips["marked"])])
+    h, m = vector(honest), vector(marked)
+
+    assert m["steady_diff_peak"] > 2 * h["steady_diff_peak"]
+    assert m["added_edges_peak"] > 2 * h["added_edges_peak"]
+    assert m["psnr_y"] > 25  # the frame as a whole still matches well

@@ -1,0 +1,791 @@
+"""Rendition verification features: measure a source and its renditions, compare sampled frames.
+
+Pure module (no Django). The hot loop of `/verify`, built to decode as few frames as possible:
+
+1. Each file is opened once (FFmpeg's probe decode skipped) and demuxed (packets only, no decoding: a
+   few milliseconds) to learn its frame timestamps, keyframes, frame rate and size; the packets are then
+   decoded from memory, with no second open and no seek.
+2. The source's sample windows start at its keyframes (spread over the clip, at most `MAX_WINDOWS`):
+   decoding a window costs only its own frames, never the frames between a seek point and a random
+   timestamp. The number of frames read is a small share of the clip (`SOURCE_SHARE`, between
+   `MIN_SOURCE_FRAMES` and `MAX_SOURCE_FRAMES`). The plan depends only on the files, so the same request
+   always compares the same timestamps (reported as `RenditionFeatures.timestamps`).
+3. Each rendition decodes, from its own preceding keyframe, the frames shown at the same times as the
+   source's windows; a window that would cost a rendition a long decode (its keyframes far from the
+   source's) is left out for that rendition only, so a rendition's features never depend on the others.
+4. Frames are decoded with frame threading and without the H.264 loop filter (measured in
+   docs/verification.md: 5-10 % faster, features move by 0.02 of their spread on average), then each
+   Y/U/V plane is shrunk straight to a working size that keeps the source's aspect ratio (no RGB
+   conversion).
+5. Per compared pair: luma PSNR and SSIM (mean and worst block), chroma error, saturation, Y/U/V
+   correlations and histogram distance (at a quarter of the working size), detail ratio (starved
+   bitrates, upscaled content), a flip test, a vignette profile; over all compared frames, persistent and
+   steady differences and added edges (an overlay stays in place while coding noise does not) and
+   temporal metrics from adjacent frames. Metadata features (size, aspect and frame-rate mismatches,
+   bits per pixel per second, chroma subsampling) complete the vector. Every feature is independent of
+   the rendition's resolution.
+
+The source's frames are decoded once for all renditions of a request.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+__all__ = [
+    "FEATURE_NAMES",
+    "RenditionFeatures",
+    "UnreadableSource",
+    "VideoMeta",
+    "decode_sampled_frames",
+    "extract_features",
+    "read_meta",
+]
+
+# Sampling plan (see the module docstring). Tuned on the corpus; docs/verification.md has the figures.
+SOURCE_SHARE = 0.08
+MIN_SOURCE_FRAMES = 8
+MAX_SOURCE_FRAMES = 32
+MAX_WINDOWS = 4
+MIN_WINDOW = 2
+MAX_PAIRS = 6  # compared (frame, next frame) pairs per rendition
+EXTRA_RENDITION_FRAMES = 8  # how far before a window a rendition's keyframe may lie (besides a share of its length)
+EXTRA_RENDITION_SHARE = 0.1
+WORK_HEIGHT = 180  # working height; a shorter rendition is compared at its own height
+SKIP_LOOP_FILTER = True
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "log_height_ratio",
+    "aspect_error",
+    "log_fps_vs_expected",
+    "log_fps_vs_source",
+    "log_duration_ratio",
+    "log_bits_per_pixel_second",
+    "log_bits_ratio_vs_source",
+    "log_height",
+    "chroma_share",
+    "psnr_y",
+    "ssim_y",
+    "ssim_y_worst",
+    "chroma_error",
+    "log_saturation_ratio",
+    "channel_corr_min",
+    "channel_corr_mean",
+    "histogram_distance",
+    "log_detail_ratio",
+    "flip_ratio",
+    "vignette",
+    "brightness_shift",
+    "diff_area",
+    "persistent_peak",
+    "persistent_peak_rel",
+    "persistent_area",
+    "steady_diff_peak",
+    "steady_diff_area",
+    "added_edges_peak",
+    "added_edges_area",
+    "log_motion_ratio",
+    "motion_corr",
+)
+
+
+class UnreadableSource(Exception):
+    """The source is missing or has no decodable video stream (the API answers 400)."""
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """Measured properties of one file; `video_available` is False when nothing could be decoded."""
+
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
+    frame_count: int = 0
+    duration: float = 0.0
+    video_available: bool = False
+    audio_available: bool = False
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
+class RenditionFeatures:
+    """One rendition's measurement: its metadata, its feature vector (None if unreadable), the timestamps compared.
+
+    `timestamps` are the source's presentation times (seconds from its first frame) of the compared frames.
+    """
+
+    meta: VideoMeta
+    vector: np.ndarray | None
+    timestamps: tuple[float, ...] = ()
+
+
+# --- probing ---------------------------------------------------------------------------------------
+
+# Opening a file makes FFmpeg decode its first frames to learn the pixel format (tens of milliseconds for
+# a 1080p source); the header gives everything else, so the probe decoders skip every frame. The pixel
+# format is read from the first frame decoded later.
+_OPEN_OPTIONS = {"skip_frame": "all"}
+
+
+@dataclass
+class _Probe:
+    """One opened and demuxed file: packets in decode order, frame times in presentation order, keyframes.
+
+    Holds its container open (for decoding the packets); `close()` releases it.
+    """
+
+    path: str
+    container: object
+    stream: object
+    audio: bool
+    fps: float
+    width: int
+    height: int
+    time_base: Fraction
+    packets: list  # av.Packet, decode order
+    pts: np.ndarray  # int64, sorted presentation timestamps (stream time base)
+    times: np.ndarray  # float64 seconds from the first frame, same order as pts
+    key_indices: np.ndarray  # presentation indices of keyframes
+    key_positions: dict[int, int] = field(default_factory=dict)  # presentation index -> packet position
+    pix_fmt: str | None = None  # known once a frame was decoded
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.pts)
+
+    @property
+    def duration(self) -> float:
+        if not len(self.times):
+            return 0.0
+        return float(self.times[-1]) + (1.0 / self.fps if self.fps > 0 else 0.0)
+
+    def close(self) -> None:
+        self.container.close()
+
+
+def _chroma_share(pix_fmt: str | None) -> float:
+    """Chroma samples per luma sample over both chroma planes (4:2:0 = 0.5, 4:2:2 = 1, 4:4:4 = 2, gray = 0)."""
+    try:
+        fmt = av.VideoFormat(pix_fmt or "yuv420p", 64, 64)
+    except (ValueError, TypeError):
+        return 0.5
+    if fmt.is_rgb:
+        return 2.0
+    colour = [c for c in fmt.components if not c.is_alpha]
+    if len(colour) < 3:
+        return 0.0
+    return float(sum(c.width * c.height for c in colour[1:3])) / (64.0 * 64.0)
+
+
+def _open(path: str):
+    container = av.open(path, options=_OPEN_OPTIONS)
+    if container.streams.video and not container.streams.video[0].codec_context.width:
+        container.close()  # a format whose size only a decoded frame reveals
+        container = av.open(path)
+    return container
+
+
+def _probe(path: str) -> _Probe | None:
+    """Open and demux a file's video packets (no decoding); None when it has no usable video stream."""
+    container = _open(path)
+    try:
+        audio = bool(container.streams.audio)
+        if not container.streams.video:
+            container.close()
+            return None
+        stream = container.streams.video[0]
+        cc = stream.codec_context
+        if not cc.width or not cc.height:
+            container.close()
+            return None
+        time_base = stream.time_base or Fraction(1, 90000)
+        packets: list = []
+        pts_list: list[int] = []
+        keys: list[bool] = []
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is None:
+                ts = (pts_list[-1] + 1) if pts_list else 0
+            pts_list.append(int(ts))
+            keys.append(bool(packet.is_keyframe))
+            packets.append(packet)
+    except Exception:
+        container.close()
+        raise
+    if not pts_list:
+        container.close()
+        return None
+    raw = np.asarray(pts_list, dtype=np.int64)
+    order = np.argsort(raw, kind="stable")
+    pts = raw[order]
+    packet_index = np.empty_like(order)
+    packet_index[order] = np.arange(len(order))
+    times = (pts - pts[0]).astype(np.float64) * float(time_base)
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else 0.0
+    if (fps <= 0 or fps > 1000) and len(times) > 1 and times[-1] > 0:
+        fps = (len(times) - 1) / float(times[-1])
+    key_positions = {int(packet_index[pos]): pos for pos, k in enumerate(keys) if k}
+    if not key_positions:  # no flagged keyframe: decode from the first packet
+        key_positions = {int(packet_index[0]): 0}
+    return _Probe(
+        path=path,
+        container=container,
+        stream=stream,
+        audio=audio,
+        fps=fps,
+        width=int(cc.width),
+        height=int(cc.height),
+        time_base=time_base,
+        packets=packets,
+        pts=pts,
+        times=times,
+        key_indices=np.asarray(sorted(key_positions), dtype=np.int64),
+        key_positions=key_positions,
+    )
+
+
+def _safe_probe(path: str) -> _Probe | None:
+    try:
+        return _probe(path) if os.path.isfile(path) else None
+    except Exception:  # av raises many error types for foreign or damaged files; all mean "not readable"
+        return None
+
+
+def _meta(probe: _Probe | None, *, path: str, decoded: bool) -> VideoMeta:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return VideoMeta()
+    if probe is None:
+        return VideoMeta(bytes=size, audio_available=_has_audio(path))
+    return VideoMeta(
+        fps=round(probe.fps, 3),
+        width=probe.width,
+        height=probe.height,
+        frame_count=probe.frame_count,
+        duration=round(probe.duration, 4),
+        video_available=decoded,
+        audio_available=probe.audio,
+        bytes=size,
+    )
+
+
+def _has_audio(path: str) -> bool:
+    try:
+        with av.open(path, options=_OPEN_OPTIONS) as container:
+            return bool(container.streams.audio)
+    except Exception:
+        return False
+
+
+def read_meta(path: str) -> VideoMeta:
+    """Measure a file from its packets, decoding only its first frame; never raises for a bad file.
+
+    `video_available` is True only when a video frame actually decodes (a truncated or foreign file is False).
+    """
+    probe = _safe_probe(path)
+    decoded = False
+    if probe is not None:
+        try:
+            first = int(probe.key_indices[0])
+            decoded = bool(_decode(probe, [(first, first)], convert=None))
+        except Exception:
+            decoded = False
+        finally:
+            probe.close()
+    return _meta(probe, path=path, decoded=decoded)
+
+
+# --- decoding --------------------------------------------------------------------------------------
+
+
+def _decode(
+    probe: _Probe,
+    windows: Sequence[tuple[int, int]],
+    convert: Callable | None,
+    wanted: set[int] | None = None,
+) -> dict[int, object]:
+    """Decode the frames of `windows` (inclusive presentation-index ranges), each from its keyframe.
+
+    Returns presentation index -> `convert(frame)` (or True when convert is None) for the `wanted`
+    indices (every frame of the windows when None). Frames between a keyframe and a window are decoded
+    but neither converted nor kept. Uses the probe's own packets: no second open, no seeking.
+    """
+    out: dict[int, object] = {}
+    if not windows:
+        return out
+    stream = probe.stream
+    stream.thread_type = "AUTO"
+    cc = stream.codec_context
+    if SKIP_LOOP_FILTER:
+        cc.options = {"skip_loop_filter": "all"}
+    position = -1  # next packet position to feed
+    last_out = -1  # presentation index of the last frame the decoder gave
+    drained = False
+    pts_lookup = probe.pts
+    for first, last in sorted(windows):
+        if all(i in out for i in range(first, last + 1) if wanted is None or i in wanted):
+            continue
+        key = int(probe.key_indices[max(0, np.searchsorted(probe.key_indices, first, side="right") - 1)])
+        start = probe.key_positions[key]
+        # Keep feeding when the window lies ahead within reach; otherwise restart at its keyframe.
+        if position < 0 or drained or start >= position or first <= last_out:
+            if position >= 0:
+                cc.flush_buffers()
+            position, drained = start, False
+        done = False
+        while not done:
+            if position < len(probe.packets):
+                frames = cc.decode(probe.packets[position])
+                position += 1
+            else:
+                frames = cc.decode(None)
+                drained = done = True
+            for frame in frames:
+                if probe.pix_fmt is None:
+                    probe.pix_fmt = frame.format.name
+                if frame.pts is None:
+                    continue
+                idx = int(np.searchsorted(pts_lookup, frame.pts))
+                if idx >= len(pts_lookup) or pts_lookup[idx] != frame.pts:
+                    continue
+                last_out = idx
+                if first <= idx <= last and (wanted is None or idx in wanted):
+                    out[idx] = True if convert is None else convert(frame)
+                if idx >= last:
+                    done = True
+    return out
+
+
+# --- the sampling plan -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    source_windows: tuple[tuple[int, int], ...]
+    # per rendition: list of (source index, rendition index) pairs, grouped in adjacent couples
+    matches: tuple[tuple[tuple[int, int], ...], ...]
+    rendition_windows: tuple[tuple[tuple[int, int], ...], ...]
+
+
+def _source_windows(src: _Probe) -> list[tuple[int, int]]:
+    """Windows starting at keyframes, spread over the clip, within the frame budget."""
+    n = src.frame_count
+    budget = int(min(MAX_SOURCE_FRAMES, max(MIN_SOURCE_FRAMES, round(SOURCE_SHARE * n))))
+    budget = min(budget, n)
+    keys = [int(k) for k in src.key_indices]
+    count = max(1, min(len(keys), MAX_WINDOWS, budget // max(MIN_WINDOW, 1)))
+    length = max(MIN_WINDOW, budget // count)
+    chosen: list[int] = []
+    targets = np.linspace(0, max(0, n - length), count) if count > 1 else [keys[0]]
+    for target in targets:
+        free = [k for k in keys if all(abs(k - c) >= length for c in chosen)]
+        if not free:
+            break
+        chosen.append(min(free, key=lambda k: (abs(k - target), k)))
+    return [(k, min(n - 1, k + length - 1)) for k in sorted(chosen)]
+
+
+def _nearest(times: np.ndarray, t: float) -> int:
+    i = int(np.searchsorted(times, t))
+    if i <= 0:
+        return 0
+    if i >= len(times):
+        return len(times) - 1
+    return i if abs(times[i] - t) < abs(times[i - 1] - t) else i - 1
+
+
+def _match(src: _Probe, rend: _Probe, windows: Sequence[tuple[int, int]]):
+    """Pairs (source index, rendition index) per window that this rendition can reach cheaply.
+
+    Each rendition frame is paired with the source frame shown at the same time (the nearest within half
+    a source frame), and only inside the window: at a scene cut, a lower-rate rendition's frame is never
+    compared with a source frame of the next scene.
+    """
+    tolerance = 0.5 / (src.fps if src.fps > 0 else 30.0) + 1e-4
+    slack = max(EXTRA_RENDITION_FRAMES, int(EXTRA_RENDITION_SHARE * rend.frame_count))
+    rend_windows: list[tuple[int, int]] = []
+    window_matches: list[list[tuple[int, int]]] = []
+    for number, (first, last) in enumerate(windows):
+        t0, t1 = float(src.times[first]), float(src.times[last])
+        r0, r1 = _nearest(rend.times, t0), _nearest(rend.times, t1)
+        key = int(rend.key_indices[max(0, np.searchsorted(rend.key_indices, r0, side="right") - 1)])
+        if number > 0 and (r0 - key) > slack:
+            continue
+        pairs = []
+        for r in range(r0, r1 + 1):
+            t = float(rend.times[r])
+            s = _nearest(src.times, t)
+            if first <= s <= last and abs(float(src.times[s]) - t) <= tolerance:
+                pairs.append((s, r))
+        if pairs:
+            rend_windows.append((r0, r1))
+            window_matches.append(pairs)
+    return rend_windows, window_matches
+
+
+def _choose_pairs(window_matches: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Up to MAX_PAIRS adjacent couples, spread evenly inside each window; flat list, couples consecutive."""
+    if not window_matches:
+        return []
+    per_window = max(1, MAX_PAIRS // len(window_matches))
+    chosen: list[tuple[int, int]] = []
+    for pairs in window_matches:
+        couples = [(pairs[i], pairs[i + 1]) for i in range(len(pairs) - 1) if pairs[i + 1][1] == pairs[i][1] + 1]
+        if not couples:
+            chosen.extend([pairs[0], pairs[0]])
+            continue
+        picks = sorted({int(round(x)) for x in np.linspace(0, len(couples) - 1, min(per_window, len(couples)))})
+        for p in picks:
+            chosen.extend(couples[p])
+    return chosen[: 2 * MAX_PAIRS]
+
+
+def _plan(src: _Probe, rends: Sequence[_Probe | None]) -> _Plan:
+    windows = _source_windows(src)
+    matches = []
+    rwindows = []
+    for rend in rends:
+        if rend is None:
+            matches.append(())
+            rwindows.append(())
+            continue
+        rw, wm = _match(src, rend, windows)
+        matches.append(tuple(_choose_pairs(wm)))
+        rwindows.append(tuple(rw))
+    # A source window no rendition reads is not decoded (except the first, which every rendition reads).
+    used = {s for m in matches for s, _ in m}
+    kept = tuple(w for i, w in enumerate(windows) if i == 0 or any(w[0] <= s <= w[1] for s in used))
+    return _Plan(source_windows=kept, matches=tuple(matches), rendition_windows=tuple(rwindows))
+
+
+# --- frame conversion and metrics ------------------------------------------------------------------
+
+_PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv411p", "yuv410p", "yuv440p"}
+
+
+def _work_size(src: _Probe, rend: _Probe) -> tuple[int, int]:
+    """Working size: the source's aspect ratio at WORK_HEIGHT, or at the rendition's height when shorter."""
+    height = min(WORK_HEIGHT, rend.height, src.height)
+    height = max(16, height - height % 2)
+    width = int(round(height * src.width / src.height / 2.0)) * 2
+    return max(16, width), height
+
+
+def _plane(plane) -> np.ndarray:
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+
+
+def _frame_yuv(frame, size: tuple[int, int]) -> np.ndarray:
+    """The frame as a (h, w, 3) uint8 Y, U, V image at `size`: each plane shrunk directly (no colour conversion)."""
+    if frame.format.name not in _PLANAR and frame.format.name != "gray":
+        frame = frame.reformat(format="yuv444p")
+    planes = [cv2.resize(_plane(frame.planes[0]), size, interpolation=cv2.INTER_AREA)]
+    if frame.format.name == "gray":
+        neutral = np.full_like(planes[0], 128)
+        planes += [neutral, neutral]
+    else:
+        planes += [cv2.resize(_plane(p), size, interpolation=cv2.INTER_AREA) for p in frame.planes[1:3]]
+    return cv2.merge(planes)
+
+
+def _converter(sizes: Sequence[tuple[int, int]]) -> Callable:
+    """Convert a frame once, at the largest size, and derive the smaller sizes from that."""
+    ordered = sorted(set(sizes), key=lambda s: s[0] * s[1], reverse=True)
+
+    def convert(frame) -> dict[tuple[int, int], np.ndarray]:
+        largest = _frame_yuv(frame, ordered[0])
+        out = {ordered[0]: largest}
+        for size in ordered[1:]:
+            out[size] = cv2.resize(largest, size, interpolation=cv2.INTER_AREA)
+        return out
+
+    return convert
+
+
+class _Frame:
+    """A converted frame with the float planes the metrics need, computed once."""
+
+    __slots__ = ("yuv", "y")
+
+    def __init__(self, yuv: np.ndarray) -> None:
+        self.yuv = yuv
+        self.y = yuv[..., 0].astype(np.float32)
+
+
+_KSIZE = (7, 7)
+
+
+def _ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_a = cv2.GaussianBlur(a, _KSIZE, 1.5)
+    mu_b = cv2.GaussianBlur(b, _KSIZE, 1.5)
+    aa = cv2.GaussianBlur(a * a, _KSIZE, 1.5) - mu_a * mu_a
+    bb = cv2.GaussianBlur(b * b, _KSIZE, 1.5) - mu_b * mu_b
+    ab = cv2.GaussianBlur(a * b, _KSIZE, 1.5) - mu_a * mu_b
+    return ((2 * mu_a * mu_b + c1) * (2 * ab + c2)) / ((mu_a * mu_a + mu_b * mu_b + c1) * (aa + bb + c2))
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - float(a.mean())
+    b = b - float(b.mean())
+    den = math.sqrt(float(np.dot(a.ravel(), a.ravel())) * float(np.dot(b.ravel(), b.ravel())))
+    if den < 1e-3 * a.size:  # a flat channel: equal when both are flat alike
+        return 1.0 if float(np.abs(a - b).mean()) < 1.0 else 0.0
+    return float(np.dot(a.ravel(), b.ravel()) / den)
+
+
+def _hist(yuv: np.ndarray) -> np.ndarray:
+    h = cv2.calcHist([yuv], [0, 1, 2], None, [8, 8, 8], [0, 256, 0, 256, 0, 256]).ravel()
+    return h / max(1.0, float(h.sum()))
+
+
+def _edges(y: np.ndarray) -> np.ndarray:
+    """L1 gradient magnitude."""
+    return np.abs(cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3))
+
+
+def _detail(y: np.ndarray) -> float:
+    return float(np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1)).mean())
+
+
+class _Geometry:
+    """Masks and block sizes of one working size (computed once per size)."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        width, height = size
+        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        dy = (yy - (height - 1) / 2.0) / (height / 2.0)
+        dx = (xx - (width - 1) / 2.0) / (width / 2.0)
+        radial = np.sqrt(dx * dx + dy * dy) / math.sqrt(2.0)
+        self.outer = radial > 0.75
+        self.inner = radial < 0.35
+        self.blocks = (max(2, width // 16), max(2, height // 16))
+        self.small = (max(8, width // 4), max(8, height // 4))
+
+
+def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
+    diff = r.y - s.y
+    mse = float(np.dot(diff.ravel(), diff.ravel())) / diff.size
+    psnr = 60.0 if mse < 1e-6 else min(60.0, 10.0 * math.log10(255.0 * 255.0 / mse))
+    smap = _ssim_map(s.y, r.y)
+    worst = float(cv2.resize(smap, geo.blocks, interpolation=cv2.INTER_AREA).min())
+    # Colour is compared at a quarter of the working size: an honest low rendition loses the colour of
+    # fine detail (4:2:0 at 144 lines keeps 72 chroma lines), an attack changes the colour of everything.
+    s_small8 = cv2.resize(s.yuv, geo.small, interpolation=cv2.INTER_AREA)
+    r_small8 = cv2.resize(r.yuv, geo.small, interpolation=cv2.INTER_AREA)
+    s_small = s_small8.astype(np.float32)
+    r_small = r_small8.astype(np.float32)
+    s_uv, r_uv = s_small[..., 1:] - 128.0, r_small[..., 1:] - 128.0
+    sat_s = float(s_uv.std()) + 1.0
+    sat_r = float(r_uv.std()) + 1.0
+    corrs = [_corr(r_small[..., c], s_small[..., c]) for c in range(3)]
+    hs, hr = _hist(s_small8), _hist(r_small8)
+    hist = float((((hs - hr) ** 2) / (hs + hr + 1e-9)).sum())
+    sy, ry = s_small[..., 0], r_small[..., 0]
+    same = float(((ry - sy) ** 2).mean())
+    flipped = min(
+        float(((ry - sy[:, ::-1]) ** 2).mean()),
+        float(((ry - sy[::-1, :]) ** 2).mean()),
+        float(((ry - sy[::-1, ::-1]) ** 2).mean()),
+    )
+    blurred = cv2.GaussianBlur(np.abs(diff), (0, 0), 2.0)
+    return {
+        "psnr_y": psnr,
+        "ssim_y": float(smap.mean()),
+        "ssim_y_worst": worst,
+        "chroma_error": float(np.abs(r_uv - s_uv).mean()),
+        "log_saturation_ratio": math.log(sat_r / sat_s),
+        "channel_corr_min": min(corrs),
+        "channel_corr_mean": sum(corrs) / 3.0,
+        "histogram_distance": hist,
+        "log_detail_ratio": math.log((_detail(r.y) + 0.5) / (_detail(s.y) + 0.5)),
+        "flip_ratio": math.log((same + 1.0) / (flipped + 1.0)),
+        "vignette": float(diff[geo.outer].mean() - diff[geo.inner].mean()),
+        "brightness_shift": float(diff.mean()),
+        "diff_area": float((blurred > 12.0).mean()),
+    }
+
+
+def _content_features(pairs: Sequence[tuple[int, int]], src: dict[int, _Frame], rend: dict[int, _Frame], geo):
+    # Spatial metrics on the first frame of each couple (the second serves the temporal metrics).
+    rows = [_pair_metrics(src[s], rend[r], geo) for s, r in dict.fromkeys(pairs[0::2])]
+    feats = {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
+    # Persistent difference: a watermark stays in place over frames, coding noise does not.
+    mean_diff = np.mean([rend[r].y - src[s].y for s, r in dict.fromkeys(pairs)], axis=0)
+    mean_diff = np.abs(cv2.GaussianBlur(mean_diff, (0, 0), 1.5))
+    spread = float(np.median(mean_diff)) + 1.0
+    peak = float(mean_diff.max())
+    feats["persistent_peak"] = peak
+    feats["persistent_peak_rel"] = math.log(peak / spread + 1.0)
+    feats["persistent_area"] = float((mean_diff > max(10.0, 4.0 * spread)).mean())
+    # Steady differences: the smallest difference over all compared frames is large only where every frame
+    # differs (an overlay); coding noise comes and goes. Same for edges the rendition adds to the source.
+    frames = list(dict.fromkeys(pairs))
+    steady = np.min([np.abs(rend[r].y - src[s].y) for s, r in frames], axis=0)
+    steady = cv2.GaussianBlur(steady, (0, 0), 1.0)
+    feats["steady_diff_peak"] = float(steady.max())
+    feats["steady_diff_area"] = float((steady > 16.0).mean())
+    added = np.min([_edges(rend[r].y) - _edges(src[s].y) for s, r in frames], axis=0)
+    added = cv2.GaussianBlur(added, (0, 0), 1.0)
+    feats["added_edges_peak"] = float(added.max())
+    feats["added_edges_area"] = float((added > 24.0).mean())
+    # Temporal: the rendition's change between adjacent frames against the source's over the same times.
+    ratios, corrs = [], []
+    for i in range(0, len(pairs) - 1, 2):
+        (s0, r0), (s1, r1) = pairs[i], pairs[i + 1]
+        ms = np.abs(src[s1].y - src[s0].y)
+        mr = np.abs(rend[r1].y - rend[r0].y)
+        ratios.append(math.log((float(mr.mean()) + 0.5) / (float(ms.mean()) + 0.5)))
+        corrs.append(_corr(cv2.blur(mr, (5, 5)), cv2.blur(ms, (5, 5))) if ms.mean() > 0.5 else 1.0)
+    feats["log_motion_ratio"] = float(np.mean(ratios)) if ratios else 0.0
+    feats["motion_corr"] = float(np.mean(corrs)) if corrs else 1.0
+    return feats
+
+
+def _meta_features(src: _Probe, rend: _Probe, expected_fps: float | None) -> dict[str, float]:
+    expected = expected_fps if expected_fps and expected_fps > 0 else src.fps
+    aspect_s = src.width / src.height
+    aspect_r = rend.width / rend.height
+
+    def bpps(p: _Probe) -> float:
+        return os.path.getsize(p.path) * 8.0 / (p.width * p.height * max(p.duration, 1e-3))
+
+    return {
+        "log_height_ratio": math.log(rend.height / src.height),
+        # mismatches as magnitudes: a tree then needs one split, whichever way the rendition is wrong
+        "aspect_error": abs(math.log(aspect_r / aspect_s)),
+        "log_fps_vs_expected": abs(math.log(max(rend.fps, 0.1) / max(expected, 0.1))),
+        "log_fps_vs_source": math.log(max(rend.fps, 0.1) / max(src.fps, 0.1)),
+        "log_duration_ratio": math.log(max(rend.duration, 1e-3) / max(src.duration, 1e-3)),
+        "log_bits_per_pixel_second": math.log(bpps(rend) + 1e-6),
+        "log_bits_ratio_vs_source": math.log((bpps(rend) + 1e-6) / (bpps(src) + 1e-6)),
+        "log_height": math.log(rend.height),
+        "chroma_share": _chroma_share(rend.pix_fmt),
+    }
+
+
+# --- public entry points ---------------------------------------------------------------------------
+
+
+def _prepare(source_path: str, rendition_paths: Sequence[str]):
+    if not os.path.isfile(source_path):
+        raise UnreadableSource(f"source not found: {source_path}")
+    src = _safe_probe(source_path)
+    if src is None:
+        raise UnreadableSource(f"source has no readable video stream: {source_path}")
+    rends = [_safe_probe(p) for p in rendition_paths]
+    return src, rends, _plan(src, rends)
+
+
+def _close(*probes) -> None:
+    for probe in probes:
+        if probe is not None:
+            probe.close()
+
+
+def decode_sampled_frames(
+    source_path: str,
+    rendition_paths: Sequence[str] = (),
+    *,
+    frame_rates: Sequence[float | None] | None = None,
+) -> int:
+    """Open, demux and decode exactly the frames `extract_features` reads, and nothing else; return how many.
+
+    No conversion, resizing or metric: the benchmark's floor ("decode just the frames we read").
+    `frame_rates` is accepted for symmetry with `extract_features` (it does not change the plan).
+    """
+    src, rends, plan = _prepare(source_path, rendition_paths)
+    try:
+        wanted = {s for m in plan.matches for s, _ in m}
+        count = len(_decode(src, plan.source_windows, None, wanted or None))
+        for rend, pairs, windows in zip(rends, plan.matches, plan.rendition_windows, strict=True):
+            if rend is not None and pairs:
+                count += len(_decode(rend, windows, None, {r for _, r in pairs}))
+        return count
+    finally:
+        _close(src, *rends)
+
+
+def extract_features(
+    source_path: str,
+    rendition_paths: Sequence[str],
+    *,
+    frame_rates: Sequence[float | None] | None = None,
+) -> list[RenditionFeatures]:
+    """Compare each rendition with the source; the source's sampled frames are decoded once for all.
+
+    `frame_rates[i]` is the frame rate the caller expects of rendition i (None or 0: the source's).
+    Raises `UnreadableSource` when the source is missing or unreadable; an unreadable rendition gives
+    `vector=None` and `meta.video_available=False`.
+    """
+    rendition_paths = list(rendition_paths)
+    rates = list(frame_rates) if frame_rates is not None else [None] * len(rendition_paths)
+    if len(rates) != len(rendition_paths):
+        raise ValueError("frame_rates must have one entry per rendition")
+    src, rends, plan = _prepare(source_path, rendition_paths)
+    try:
+        return _extract(src, rends, plan, rendition_paths, rates)
+    finally:
+        _close(src, *rends)
+
+
+def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[RenditionFeatures]:
+    sizes = sorted({_work_size(src, r) for r in rends if r is not None})
+    src_wanted = {s for m in plan.matches for s, _ in m}
+    try:
+        decoded = _decode(src, plan.source_windows, _converter(sizes), src_wanted) if src_wanted else {}
+    except Exception as exc:
+        raise UnreadableSource(f"source could not be decoded: {src.path}") from exc
+    if not decoded:
+        # nothing to compare against: the source itself must still decode
+        try:
+            first = int(src.key_indices[0])
+            ok = bool(_decode(src, [(first, first)], None))
+        except Exception:
+            ok = False
+        if not ok:
+            raise UnreadableSource(f"source could not be decoded: {src.path}")
+    src_frames = {size: {i: _Frame(f[size]) for i, f in decoded.items()} for size in sizes}
+    geometries = {size: _Geometry(size) for size in sizes}
+
+    results: list[RenditionFeatures] = []
+    for path, rend, pairs, windows, rate in zip(
+        rendition_paths, rends, plan.matches, plan.rendition_windows, rates, strict=True
+    ):
+        if rend is None or not pairs:
+            results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=False), vector=None))
+            continue
+        size = _work_size(src, rend)
+        try:
+            frames = _decode(rend, windows, _converter([size]), {r for _, r in pairs})
+        except Exception:
+            frames = {}
+        rend_frames = {i: _Frame(f[size]) for i, f in frames.items()}
+        have = src_frames[size]
+        usable = [
+            pair
+            for i in range(0, len(pairs) - 1, 2)
+            if all(r in rend_frames and s in have for s, r in pairs[i : i + 2])
+            for pair in pairs[i : i + 2]
+        ]
+        if not usable:
+            results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=False), vector=None))
+            continue
+        feats = _meta_features(src, rend, rate)
+        feats.update(_content_features(usable, src_frames[size], rend_frames, geometries[size]))
+        vector = np.asarray([feats[name] for name in FEATURE_NAMES], dtype=np.float64)
+        times = tuple(sorted({round(float(src.times[s]), 4) for s, _ in usable}))
+        results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=True), vector=vector, timestamps=times))
+    return results

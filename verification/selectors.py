@@ -1,0 +1,42 @@
+"""Verification reads: which jobs a caller may see, and waiting for one to finish.
+
+Who may read a job (`GET /verify/<id>`): job ids are random UUIDs handed only to the caller that
+submitted the job. A job submitted without a token can be read by anyone holding its id (orchestrators
+call without tokens, as in the seed); a job submitted with a platform token only by that user and by
+managers. Anything else is answered like a missing job (404).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db.models import Q, QuerySet
+
+from verification.models import VerificationJob
+
+
+def jobs_visible_to(user) -> QuerySet[VerificationJob]:
+    jobs = VerificationJob.objects.all()
+    if user is not None and user.is_authenticated and getattr(user, "is_manager", False):
+        return jobs
+    if user is not None and user.is_authenticated:
+        return jobs.filter(Q(requested_by__isnull=True) | Q(requested_by=user))
+    return jobs.filter(requested_by__isnull=True)
+
+
+def job_for_caller(*, job_id, user) -> VerificationJob:
+    """The job if the caller may read it; `VerificationJob.DoesNotExist` otherwise."""
+    return jobs_visible_to(user).get(pk=job_id)
+
+
+def wait_for_job(*, job_id, timeout: float) -> VerificationJob:
+    """Re-read the job until it is final or `timeout` seconds have passed (the database is the truth)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        job = VerificationJob.objects.get(pk=job_id)
+        remaining = deadline - time.monotonic()
+        if job.is_final or remaining <= 0:
+            return job
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, 0.5)
