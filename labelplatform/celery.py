@@ -22,4 +22,19 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.clear_expired_sessions_job",
         "schedule": crontab(hour=3, minute=47),
     },
+    # No-op unless BACKUP_DIR is set (videos.md §7.4).
+    "backup-data": {
+        "task": "videos.tasks.backup_data_job",
+        "schedule": crontab(hour=2, minute=37),
+    },
+    # Tell managers about tasks past their due time, once each (qa-tasks.md §7).
+    "notify-overdue-qa-tasks": {
+        "task": "tasks.jobs.notify_overdue_tasks_job",
+        "schedule": crontab(minute="*/5"),
+    },
+    # No-op unless FRAME_RETENTION_DAYS is set (alerts.md §7).
+    "purge-old-frames": {
+        "task": "alerts.tasks.purge_old_frames_job",
+        "schedule": crontab(hour=4, minute=7),
+    },
 }

@@ -100,7 +100,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True)
+    # 0 by default: under ASGI each sync view runs in a thread pool, and persistent connections leak one
+    # database connection per thread (docs/benchmarks.md).
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True)
     if _db["ENGINE"] == "django.db.backends.mysql":
         _db["OPTIONS"] = {
             "charset": "utf8mb4",
@@ -124,7 +126,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # channels-redis blocks 5 s per read; redis-py's default 5 s socket timeout would cut idle
+            # consumers off, so the socket waits longer than the read.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1500, "expiry": 30},
         }
     }
     CACHES = {
@@ -295,12 +299,60 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "labelplatform@localhost")
 
 # --- Videos (seed 000; specs/videos.md) ------------------------------------------------------------
+# Prefix of clip URLs in API answers (`url_root`); unset: MEDIA_URL + "videos/180/", made absolute (videos.md §6.5).
+VIDEO_URL_ROOT = env_str("VIDEO_URL_ROOT", None) or None
+# The cameras' local zone: the day a `mark_bad_videos` reference names starts at midnight here (§7.2).
+VIDEO_LOCAL_TIME_ZONE = env_str("VIDEO_LOCAL_TIME_ZONE", "America/New_York")
+# Where `backup_data` writes (project-wide, §7.4); unset: `--output-dir` is required and no daily backup runs.
+BACKUP_DIR = env_str("BACKUP_DIR", None) or None
 
 # --- Q&A datasets and tasks (seeds 002, 004; specs/qa-tasks.md) --------------------------------------
+# Most rows one upload may hold (`/dataset/upload`, admin upload, `import_dataset`; qa-tasks.md §4.1).
+QA_UPLOAD_MAX_ITEMS = env_int("QA_UPLOAD_MAX_ITEMS", 100_000)
+# Largest `/dataset/upload` request body in bytes (413 上传数据过大 above it).
+QA_UPLOAD_MAX_BYTES = env_int("QA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 
 # --- Truck alerts (seed 001; specs/alerts.md) --------------------------------------------------------
+# Zone of seed 001 dates sent without an offset, and of the dates it returns (alerts.md §4.1).
+ALERTS_TIME_ZONE = env_str("ALERTS_TIME_ZONE", TIME_ZONE)
+# Largest decoded frame; frame request bodies may be 4/3 of it + 64 KiB (base64 and JSON around it).
+FRAME_MAX_BYTES = env_int("FRAME_MAX_BYTES", 5 * 1024 * 1024)
+# Throttle of POST/PUT /api/v1/jetson/register/ per client IP.
+DEVICE_REGISTRATION_RATE = env_str("DEVICE_REGISTRATION_RATE", "60/min")
+# Seconds a websocket (/ws/alert/, /ws/device/) may stay open without authenticating.
+ALERTS_WS_AUTH_TIMEOUT = env_int("ALERTS_WS_AUTH_TIMEOUT", 10)
+# Days frames and safe frames are kept; when set, a daily beat job purges older ones (alerts.md §7).
+FRAME_RETENTION_DAYS = max(env_int("FRAME_RETENTION_DAYS", 0), 0) or None
+# Lifetime of the user token the monitor page issues to its signed-in watcher (renewed by the page).
+ALERTS_MONITOR_TOKEN_LIFETIME = env_duration("ALERTS_MONITOR_TOKEN_LIFETIME", timedelta(minutes=15))
 
 # --- Verification (seed 003; specs/verification.md) --------------------------------------------------
+# The only folder /verify path URIs resolve in (relative paths are taken from it; `..` never leaves it).
+VERIFY_MEDIA_ROOT = Path(env_str("VERIFY_MEDIA_ROOT", str(MEDIA_ROOT / "verification")))
+# Hosts /verify may download http(s) renditions from; empty: remote URIs are refused (400).
+VERIFY_ALLOWED_URL_HOSTS = [host.lower() for host in env_list("VERIFY_ALLOWED_URL_HOSTS")]
+# Largest uploaded or downloaded file, in bytes; seconds one download may take.
+VERIFY_MAX_FILE_BYTES = env_int("VERIFY_MAX_FILE_BYTES", 500 * 1024 * 1024)
+VERIFY_FETCH_TIMEOUT = env_int("VERIFY_FETCH_TIMEOUT", 30)
+# Seconds a synchronous POST /verify waits for its job before answering 202 with the job id.
+VERIFY_SYNC_TIMEOUT = env_int("VERIFY_SYNC_TIMEOUT", 120)
+# Throttles of POST /verify: per client IP for anonymous callers, per user with a platform token.
+VERIFY_ANON_RATE = env_str("VERIFY_ANON_RATE", "30/min")
+VERIFY_USER_RATE = env_str("VERIFY_USER_RATE", "300/min")
+# Most renditions one request may carry.
+VERIFY_MAX_RENDITIONS = env_int("VERIFY_MAX_RENDITIONS", 10)
+# Seconds before Redis hands an unacknowledged job (its worker was killed) to another worker. Verification
+# jobs are acknowledged only when done (acks_late), so this must exceed their hard time limit (300 s).
+VERIFY_REDELIVERY_TIMEOUT = env_int("VERIFY_REDELIVERY_TIMEOUT", 600)
+# The verifier model artifact to load; unset: the committed one (verification/model/, `train_verifier`).
+VERIFY_MODEL_DIR = env_str("VERIFY_MODEL_DIR")
+# Verification jobs run on their own queue: `celery -A labelplatform worker -Q verification`.
+CELERY_TASK_ROUTES = {"verification.tasks.*": {"queue": "verification"}}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(VERIFY_REDELIVERY_TIMEOUT, 1),
+    "unacked_restore_interval": min(10, max(VERIFY_REDELIVERY_TIMEOUT // 2, 1)),
+    "unacked_restore_throttle": 1,
+}
 
 # --- Logging: query strings carry tokens and passwords, so they never reach a log -----------------
 LOGGING = {

@@ -93,7 +93,8 @@ def test_production_services_come_from_the_environment():
     assert config["options"]["charset"] == "utf8mb4"
     assert config["options"]["isolation_level"] == "read committed"
     assert config["layer"] == "channels_redis.core.RedisChannelLayer"
-    assert config["layer_hosts"] == ["redis://redis.example.org:6379/2"]
+    # Its socket outwaits channels-redis's 5 s blocking reads, so idle websockets are not cut off.
+    assert config["layer_hosts"] == [{"address": "redis://redis.example.org:6379/2", "socket_timeout": 30}]
     assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert config["broker"] == "redis://redis.example.org:6379/2"
     assert config["eager"] is False
