@@ -78,7 +78,10 @@ class WatcherHub:
         async with self._ready:
             if self.channel is not None:
                 return
-            self.channel = await self.layer.new_channel(prefix="alerts-hub")
+            # The default prefix matters: channels-redis reads every process-local channel through one
+            # shared pop on "specific.<process>!"; a channel of another prefix would hold that pop on its
+            # own key and starve the process's other consumers (/ws/notifications/).
+            self.channel = await self.layer.new_channel()
             await self.layer.group_add(events.WATCHERS_GROUP, self.channel)
             self._tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._refresh())]
 

@@ -269,3 +269,19 @@ def test_every_watcher_on_both_servers_gets_every_event(asgi_servers, watcher_to
     expected, received = asyncio.run(scenario())
     assert all(seen == expected for seen in received)
     evidence(f"40 watchers on A:{a.port}/B:{b.port} each got all {len(expected)} events, in order")
+
+
+def test_a_process_with_watchers_still_delivers_other_live_messages(asgi_servers, watcher_token, evidence):
+    """The watchers' hub shares the process's channel-layer reader with every other consumer: with a
+    watcher connected, a user's /ws/notifications/ socket on the same server still gets its messages."""
+    from accounts.notifications import notify_user
+
+    _, b = asgi_servers
+    expert = UserFactory(username="nadia")
+    with connect(f"{b.ws_url}/ws/alert/?token={watcher_token}", open_timeout=10) as watcher:
+        added(watcher, "cristian", watcher_token)
+        with connect(f"{b.ws_url}/ws/notifications/?token={issue_user_token(expert)}", open_timeout=10) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+            notify_user(expert.pk, {"type": "task_urged", "task_id": 7})
+            assert json.loads(ws.recv(timeout=10)) == {"type": "task_urged", "task_id": 7}
+    evidence(f"watcher and /ws/notifications/ sockets on {b} both served by its one channel-layer reader")
