@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
@@ -114,7 +114,10 @@ class WorkspaceTokenView(APIView):
         tags=["tasks"],
         summary="Expert workspace: a short-lived token for /ws/notifications/ for the signed-in expert",
         request=None,
-        responses={200: SocketTokenSerializer},
+        responses={
+            200: SocketTokenSerializer,
+            403: OpenApiResponse(description="Not signed in as an expert, or no CSRF token"),
+        },
     )
     def post(self, request):
         token = issue_user_token(request.user, lifetime=SOCKET_TOKEN_LIFETIME)

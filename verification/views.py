@@ -113,6 +113,9 @@ def _answer(request, job: VerificationJob) -> Response:
 
 ERRORS = {
     400: OpenApiResponse(JobErrorOut, description="malformed document, refused URI, missing or unreadable source"),
+    401: OpenApiResponse(
+        description="a platform token was sent but is invalid or expired (send none to call anonymously)"
+    ),
     409: OpenApiResponse(JobErrorOut, description="Idempotency-Key reused for a different request"),
     413: OpenApiResponse(JobErrorOut, description="body or an uploaded file too large"),
     415: OpenApiResponse(JobErrorOut, description="neither JSON nor multipart"),
@@ -239,7 +242,12 @@ class VerificationJobView(ScopedGenericAPIView):
         operation_id="verify_job",
         tags=["seed 003: verification"],
         summary="A verification job's state and, when done, its result",
-        responses={200: JobOut, 404: OpenApiResponse(description="no such job, or not yours")},
+        responses={
+            200: JobOut,
+            401: ERRORS[401],
+            404: OpenApiResponse(description="no such job, or not yours"),
+            429: OpenApiResponse(description="polled too often"),
+        },
     )
     def get(self, request, job_id: str):
         try:
