@@ -78,6 +78,20 @@ def test_watchers_get_the_page_with_local_assets_and_its_configuration(who, watc
     assert "csrfmiddlewaretoken" in html
 
 
+def test_the_page_speaks_simplified_chinese(watcher):
+    response = signed_in(watcher).get(MONITOR, HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    html = response.content.decode()
+    assert "<h1>告警监控</h1>" in html
+    assert '<option value="">全部卡车</option>' in html
+    assert '<option value="true">进行中</option>' in html
+    text = page_config(response)["text"]
+    assert text["connecting"] == "正在连接…"
+    assert text["pageOf"] == "第 {page} 页,共 {pages} 页"
+    assert text["alertTitle"] == "告警 #{id}"
+    english = signed_in(watcher).get(MONITOR, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Alert monitor</h1>" in english
+
+
 @pytest.mark.parametrize("change", ["deactivated", "blacklisted"])
 def test_a_deactivated_or_blacklisted_watcher_is_refused(change, watcher):
     client = signed_in(watcher)

@@ -83,6 +83,24 @@ def test_pages_follow_the_browser_language(client):
     assert response.content.decode().count('<html lang="zh-hans"') == 1
 
 
+def test_the_pages_speak_simplified_chinese(client):
+    label = client.get(reverse("videos:label"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    assert "<h1>标注烟雾视频片段</h1>" in label.content.decode()
+    assert ">提交</button>" in label.content.decode()
+    text = page_config(label)["text"]
+    assert text["waitSeconds"] == "请观看视频片段:{seconds} 秒后可以提交"
+    assert text["states"]["47"] == "金标准:有烟" and text["states"]["-2"] == "无效数据"
+    gallery = client.get(reverse("videos:gallery"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    assert "<h1>视频库</h1>" in gallery.content.decode()
+    config = page_config(gallery)
+    titles = {listing["key"]: listing["title"] for listing in config["listings"]}
+    assert titles["gold_pos"] == "金标准:有烟" and titles["mine"] == "我的贡献"
+    assert config["text"]["pageOf"] == "第 {page} 页,共 {pages} 页"
+    english = client.get(reverse("videos:label"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "<h1>Label smoke clips</h1>" in english.content.decode()
+    assert page_config(english)["text"]["states"]["47"] == "Gold Pos"
+
+
 def test_gallery_offers_every_listing_with_its_documented_endpoint(client):
     config = page_config(client.get(reverse("videos:gallery")))
     urls = {listing["key"]: listing["url"] for listing in config["listings"]}
