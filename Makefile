@@ -31,7 +31,10 @@ run: $(VENV)/.base
 	@echo "  Admin         http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs      http://$(HOST):$(PORT)/api/docs/"
 	@echo "  API schema    http://$(HOST):$(PORT)/api/schema/"
-	@echo "  Websockets    ws://$(HOST):$(PORT)/ws/notifications/?token=<JWT>"
+	@echo "  Labeling      http://$(HOST):$(PORT)/videos/label/   (gallery: /videos/gallery/)"
+	@echo "  Workspace     http://$(HOST):$(PORT)/workspace/      (experts)"
+	@echo "  Alerts        http://$(HOST):$(PORT)/alerts/monitor/ (managers, alert watchers)"
+	@echo "  Websockets    ws://$(HOST):$(PORT)/ws/notifications/, /ws/alert/, /ws/device/"
 	@echo ""
 	$(BIN)/uvicorn labelplatform.asgi:application --host $(HOST) --port $(PORT) --no-access-log --lifespan off
 
