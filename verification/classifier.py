@@ -25,7 +25,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import features
 
@@ -58,6 +58,12 @@ class Verdict:
     tamper_sl: int
     tamper: int
     ssim_pred: float
+
+
+@functools.cache
+def _thread_pools() -> ThreadpoolController:
+    """Found once per process: finding the loaded BLAS/OpenMP libraries costs ~3 ms per lookup."""
+    return ThreadpoolController()
 
 
 def _clean(matrix: np.ndarray) -> np.ndarray:
@@ -106,7 +112,7 @@ class Verifier:
             raise ValueError(f"expected {len(self.feature_names)} features, got {x.shape[1]}")
         # A request scores a handful of rows: thread pools cost more than they give (OpenMP workers of the
         # regressor spinning up took half a second for one row on a loaded machine).
-        with threadpool_limits(1):
+        with _thread_pools().limit(limits=1):
             dist = self.ocsvm.decision_function(self.scaler.transform(x))
             prob = self.catboost.predict_proba(x, thread_count=1)[:, 1]
             ssim = np.clip(self.ssim_regressor.predict(x), 0.0, 1.0)

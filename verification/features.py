@@ -18,9 +18,11 @@ Pure module (no Django). The hot loop of `/verify`, built to decode as few frame
    Y/U/V plane is shrunk straight to a working size that keeps the source's aspect ratio (no RGB
    conversion).
 5. Per compared pair: luma PSNR and SSIM (mean and worst block), chroma error, saturation, Y/U/V
-   correlations and histogram distance (at a quarter of the working size), detail ratio (starved
-   bitrates, upscaled content), a flip test, a vignette profile; over all compared frames, persistent and
-   steady differences and added edges (an overlay stays in place while coding noise does not) and
+   correlations, RGB channel collapse (merges) and histogram distance (at a quarter of the working size),
+   detail ratio and detail gain against the source (starved bitrates, upscaled content), blockiness at
+   the rendition's own size, a flip test, a vignette profile; over all compared frames, persistent,
+   steady and unexplained differences, persistent SSIM and chroma differences and added edges (an
+   overlay stays in place while coding noise does not, and a blurred source does not explain it) and
    temporal metrics from adjacent frames. Metadata features (size, aspect and frame-rate mismatches,
    bits per pixel per second, chroma subsampling) complete the vector. Every feature is independent of
    the rendition's resolution.
@@ -60,7 +62,9 @@ MAX_PAIRS = 6  # compared (frame, next frame) pairs per rendition
 EXTRA_RENDITION_FRAMES = 8  # how far before a window a rendition's keyframe may lie (besides a share of its length)
 EXTRA_RENDITION_SHARE = 0.1
 WORK_HEIGHT = 180  # working height; a shorter rendition is compared at its own height
+UNEXPLAINED_BLUR = 1.5  # sigma (working-size pixels) of the detail loss an honest low rung may show
 SKIP_LOOP_FILTER = True
+BLOCK = 8  # coding block edge (H.264's 8x8 transform): blockiness is measured across these boundaries
 
 FEATURE_NAMES: tuple[str, ...] = (
     "log_height_ratio",
@@ -85,15 +89,24 @@ FEATURE_NAMES: tuple[str, ...] = (
     "vignette",
     "brightness_shift",
     "diff_area",
-    "persistent_peak",
     "persistent_peak_rel",
     "persistent_area",
-    "steady_diff_peak",
     "steady_diff_area",
     "added_edges_peak",
     "added_edges_area",
     "log_motion_ratio",
     "motion_corr",
+    "channel_collapse",
+    "channel_diff_corr_min",
+    "rgb_error_spread",
+    "detail_gain",
+    "detail_corr",
+    "blockiness",
+    "ssim_persistent_worst",
+    "steady_window_rel",
+    "unexplained_peak",
+    "unexplained_rel",
+    "steady_chroma_rel",
 )
 
 
@@ -500,6 +513,38 @@ def _frame_yuv(frame, size: tuple[int, int]) -> np.ndarray:
     return cv2.merge(planes)
 
 
+def _blockiness(y8: np.ndarray) -> float:
+    """log(mean luma step across coding-block edges / mean step elsewhere) of a plane at the file's size.
+
+    A starved encode shows steps at its blocks' edges (the loop filter is skipped, so they stay visible).
+    """
+    h, w = y8.shape
+    half = BLOCK // 2
+
+    def step(a: np.ndarray, b: np.ndarray) -> float:
+        return float(cv2.mean(cv2.absdiff(np.ascontiguousarray(a), np.ascontiguousarray(b)))[0])
+
+    # steps across block edges (between pixels BLOCK*k - 1 and BLOCK*k) against steps across block middles
+    nx, ny = (w - 1) // BLOCK, (h - 1) // BLOCK
+    if nx < 1 or ny < 1:
+        return 0.0
+    cols, rows = slice(BLOCK, BLOCK * nx + 1, BLOCK), slice(BLOCK, BLOCK * ny + 1, BLOCK)
+    mcols, mrows = slice(half, half + BLOCK * nx, BLOCK), slice(half, half + BLOCK * ny, BLOCK)
+    edges = step(y8[:, cols], y8[:, BLOCK - 1 : BLOCK * nx : BLOCK]) + step(
+        y8[rows], y8[BLOCK - 1 : BLOCK * ny : BLOCK]
+    )
+    inside = step(y8[:, mcols], y8[:, half - 1 : half - 1 + BLOCK * nx : BLOCK]) + step(
+        y8[mrows], y8[half - 1 : half - 1 + BLOCK * ny : BLOCK]
+    )
+    return math.log((edges + 0.5) / (inside + 0.5))
+
+
+def _index(probe: _Probe, frame) -> int:
+    if frame.pts is None:
+        return -1
+    return int(np.searchsorted(probe.pts, frame.pts))
+
+
 def _converter(sizes: Sequence[tuple[int, int]]) -> Callable:
     """Convert a frame once, at the largest size, and derive the smaller sizes from that."""
     ordered = sorted(set(sizes), key=lambda s: s[0] * s[1], reverse=True)
@@ -514,14 +559,58 @@ def _converter(sizes: Sequence[tuple[int, int]]) -> Callable:
     return convert
 
 
+def _rendition_converter(size: tuple[int, int], probe: _Probe, native: set[int]) -> Callable:
+    """Convert a rendition frame to `size`; for the presentation indices in `native`, also measure the
+    blockiness of its own-size luma."""
+
+    def convert(frame) -> tuple[np.ndarray, dict]:
+        yuv = _frame_yuv(frame, size)
+        extra: dict = {}
+        if frame.format.name != "gray" and _index(probe, frame) in native:
+            extra["block"] = _blockiness(_plane(frame.planes[0]))
+        return yuv, extra
+
+    return convert
+
+
 class _Frame:
-    """A converted frame with the float planes the metrics need, computed once."""
+    """A converted frame with the float planes the metrics need, computed once; `extra` holds the
+    rendition's own-size measurements (`_rendition_converter`) or the source's luma at the detail size."""
 
-    __slots__ = ("yuv", "y")
+    __slots__ = ("yuv", "y", "extra", "_blurred")
 
-    def __init__(self, yuv: np.ndarray) -> None:
+    def __init__(self, yuv: np.ndarray, extra: dict | None = None) -> None:
         self.yuv = yuv
         self.y = yuv[..., 0].astype(np.float32)
+        self.extra = extra or {}
+        self._blurred: np.ndarray | None = None
+
+    @property
+    def blurred(self) -> np.ndarray:
+        """The luma blurred by UNEXPLAINED_BLUR (a source frame serves every rendition of its size)."""
+        if self._blurred is None:
+            self._blurred = cv2.GaussianBlur(self.y, (0, 0), UNEXPLAINED_BLUR)
+        return self._blurred
+
+
+def _chroma_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|dU| + |dV| of two YUV images, as float32."""
+    _, du, dv = cv2.split(cv2.absdiff(a, b))
+    return cv2.add(du, dv, dtype=cv2.CV_32F)
+
+
+def _detail_gain(r: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    """(gain, correlation) of the rendition's fine detail (Laplacian) against the source's.
+
+    Coding noise is not correlated with the source's detail, so it does not raise the gain; content
+    upscaled from a lower resolution or starved of bits keeps little of it.
+    """
+    ls = cv2.Laplacian(s, cv2.CV_32F, ksize=1).ravel()
+    lr = cv2.Laplacian(r, cv2.CV_32F, ksize=1).ravel()
+    ss, rr, rs = float(np.dot(ls, ls)), float(np.dot(lr, lr)), float(np.dot(lr, ls))
+    if ss < 1e-3 * ls.size:  # a flat source: nothing to keep
+        return 1.0, 1.0
+    return rs / ss, rs / math.sqrt(ss * rr) if rr > 0 else 0.0
 
 
 _KSIZE = (7, 7)
@@ -573,6 +662,7 @@ class _Geometry:
         self.inner = radial < 0.35
         self.blocks = (max(2, width // 16), max(2, height // 16))
         self.small = (max(8, width // 4), max(8, height // 4))
+        self.window = max(5, (height // 20) | 1)  # odd box side for windowed persistent differences
 
 
 def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
@@ -601,7 +691,24 @@ def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
         float(((ry - sy[::-1, ::-1]) ** 2).mean()),
     )
     blurred = cv2.GaussianBlur(np.abs(diff), (0, 0), 2.0)
+    # Colour channel games in RGB: a merge makes two channels (nearly) equal where the source's differ.
+    s_rgb = cv2.cvtColor(s_small8, cv2.COLOR_YUV2RGB).astype(np.float32)
+    r_rgb = cv2.cvtColor(r_small8, cv2.COLOR_YUV2RGB).astype(np.float32)
+    collapse, diff_corrs = [], []
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        dr, ds = r_rgb[..., i] - r_rgb[..., j], s_rgb[..., i] - s_rgb[..., j]
+        collapse.append(math.log((float(np.abs(dr).mean()) + 1.0) / (float(np.abs(ds).mean()) + 1.0)))
+        diff_corrs.append(_corr(dr, ds))
+    errors = sorted(float(np.abs(r_rgb[..., c] - s_rgb[..., c]).mean()) for c in range(3))
+    gain, corr = _detail_gain(r.y, s.y)
     return {
+        "blockiness": r.extra.get("block", 0.0),
+        "detail_gain": gain,
+        "detail_corr": corr,
+        "channel_collapse": min(collapse),
+        "channel_diff_corr_min": min(diff_corrs),
+        "rgb_error_spread": math.log((errors[2] + 1.0) / (errors[1] + 1.0)),
+        "_smap": smap,
         "psnr_y": psnr,
         "ssim_y": float(smap.mean()),
         "ssim_y_worst": worst,
@@ -621,13 +728,17 @@ def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
 def _content_features(pairs: Sequence[tuple[int, int]], src: dict[int, _Frame], rend: dict[int, _Frame], geo):
     # Spatial metrics on the first frame of each couple (the second serves the temporal metrics).
     rows = [_pair_metrics(src[s], rend[r], geo) for s, r in dict.fromkeys(pairs[0::2])]
+    smaps = [row.pop("_smap") for row in rows]
     feats = {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
+    # A small overlay: some window is dissimilar in every frame (coding loss moves from frame to frame).
+    window = (geo.window, geo.window)
+    best = np.max([cv2.blur(m, window) for m in smaps], axis=0)
+    feats["ssim_persistent_worst"] = float(np.median(best) - best.min())
     # Persistent difference: a watermark stays in place over frames, coding noise does not.
     mean_diff = np.mean([rend[r].y - src[s].y for s, r in dict.fromkeys(pairs)], axis=0)
     mean_diff = np.abs(cv2.GaussianBlur(mean_diff, (0, 0), 1.5))
     spread = float(np.median(mean_diff)) + 1.0
     peak = float(mean_diff.max())
-    feats["persistent_peak"] = peak
     feats["persistent_peak_rel"] = math.log(peak / spread + 1.0)
     feats["persistent_area"] = float((mean_diff > max(10.0, 4.0 * spread)).mean())
     # Steady differences: the smallest difference over all compared frames is large only where every frame
@@ -635,8 +746,21 @@ def _content_features(pairs: Sequence[tuple[int, int]], src: dict[int, _Frame], 
     frames = list(dict.fromkeys(pairs))
     steady = np.min([np.abs(rend[r].y - src[s].y) for s, r in frames], axis=0)
     steady = cv2.GaussianBlur(steady, (0, 0), 1.0)
-    feats["steady_diff_peak"] = float(steady.max())
     feats["steady_diff_area"] = float((steady > 16.0).mean())
+    boxed = cv2.blur(steady, window)
+    feats["steady_window_rel"] = math.log((float(boxed.max()) + 1.0) / (float(np.median(boxed)) + 1.0))
+    # What coding loss cannot explain: fine static detail (text) lost at a low rung differs in every frame
+    # too, but the rendition then matches a blurred source; an overlay matches neither.
+    unexplained = np.min(
+        [cv2.min(cv2.absdiff(rend[r].y, src[s].y), cv2.absdiff(rend[r].y, src[s].blurred)) for s, r in frames],
+        axis=0,
+    )
+    boxed = cv2.blur(unexplained, window)
+    feats["unexplained_peak"] = float(boxed.max())
+    feats["unexplained_rel"] = math.log((float(boxed.max()) + 1.0) / (float(np.median(boxed)) + 1.0))
+    chroma = np.min([_chroma_diff(rend[r].yuv, src[s].yuv) for s, r in frames], axis=0)
+    boxed = cv2.blur(chroma, window)
+    feats["steady_chroma_rel"] = math.log((float(boxed.max()) + 1.0) / (float(np.median(boxed)) + 1.0))
     added = np.min([_edges(rend[r].y) - _edges(src[s].y) for s, r in frames], axis=0)
     added = cv2.GaussianBlur(added, (0, 0), 1.0)
     feats["added_edges_peak"] = float(added.max())
@@ -744,8 +868,9 @@ def extract_features(
 def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[RenditionFeatures]:
     sizes = sorted({_work_size(src, r) for r in rends if r is not None})
     src_wanted = {s for m in plan.matches for s, _ in m}
+    convert = _converter(sizes)
     try:
-        decoded = _decode(src, plan.source_windows, _converter(sizes), src_wanted) if src_wanted else {}
+        decoded = _decode(src, plan.source_windows, convert, src_wanted) if src_wanted else {}
     except Exception as exc:
         raise UnreadableSource(f"source could not be decoded: {src.path}") from exc
     if not decoded:
@@ -768,11 +893,12 @@ def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[Re
             results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=False), vector=None))
             continue
         size = _work_size(src, rend)
+        convert = _rendition_converter(size, rend, {r for _, r in pairs[0::2]})
         try:
-            frames = _decode(rend, windows, _converter([size]), {r for _, r in pairs})
+            frames = _decode(rend, windows, convert, {r for _, r in pairs})
         except Exception:
             frames = {}
-        rend_frames = {i: _Frame(f[size]) for i, f in frames.items()}
+        rend_frames = {i: _Frame(*f) for i, f in frames.items()}
         have = src_frames[size]
         usable = [
             pair

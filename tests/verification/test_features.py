@@ -28,6 +28,7 @@ def clips(tmp_path_factory):
         "half_rate": encode(root / "half_rate.mp4", iter(frames[::2]), fps=FPS / 2, size=(192, 108)),
     }
     out["marked"] = encode(root / "marked.mp4", iter(frames), fps=FPS, size=(192, 108), transform=small_logo)
+    out["merged"] = encode(root / "merged.mp4", iter(frames), fps=FPS, size=(192, 108), transform=merge_green_into_red)
     out["not_video"] = root / "notes.txt"
     out["not_video"].write_text("not a video")
     data = out["honest"].read_bytes()
@@ -45,6 +46,12 @@ def small_logo(frame: np.ndarray) -> np.ndarray:
     cv2.rectangle(badge, (x0, y0), (w - 4, y0 + h // 10), (255, 255, 255), 1)
     cv2.putText(badge, "TV", (x0 + 2, y0 + h // 12), cv2.FONT_HERSHEY_SIMPLEX, h / 400, (255, 255, 80), 1)
     return cv2.addWeighted(badge, 0.7, frame, 0.3, 0)
+
+
+def merge_green_into_red(frame: np.ndarray) -> np.ndarray:
+    frame = frame.copy()
+    frame[..., 0] = frame[..., 1]
+    return frame
 
 
 def vector(result: features.RenditionFeatures) -> dict[str, float]:
@@ -159,6 +166,15 @@ def test_a_small_steady_overlay_stands_out_from_coding_noise(clips):
     honest, marked = features.extract_features(str(clips["source"]), [str(clips["honest"]), str(clips["marked"])])
     h, m = vector(honest), vector(marked)
 
-    assert m["steady_diff_peak"] > 2 * h["steady_diff_peak"]
+    assert m["unexplained_peak"] > 2 * h["unexplained_peak"]  # coding loss does not explain it
     assert m["added_edges_peak"] > 2 * h["added_edges_peak"]
     assert m["psnr_y"] > 25  # the frame as a whole still matches well
+
+
+def test_a_channel_merge_collapses_two_colour_channels(clips):
+    honest, merged = features.extract_features(str(clips["source"]), [str(clips["honest"]), str(clips["merged"])])
+    h, m = vector(honest), vector(merged)
+
+    assert h["channel_collapse"] > -0.3  # an honest rendition keeps the channels as far apart as the source's
+    assert m["channel_collapse"] < h["channel_collapse"] - 1.0
+    assert m["channel_diff_corr_min"] < h["channel_diff_corr_min"] - 0.3
