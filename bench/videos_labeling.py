@@ -21,6 +21,7 @@ The clients run in this process, on the same 2 cores as the servers and MariaDB,
 include client-side queueing; the output says so.
 
     .venv/bin/python bench/videos_labeling.py                          # everything, ~6-8 minutes
+    .venv/bin/python bench/videos_labeling.py --loop-only --loop-seconds 60 --concurrency 32   # the target
     .venv/bin/python bench/videos_labeling.py --clips 20000 --users 200 --seconds 5 --concurrency 1,8
 """
 
@@ -448,13 +449,21 @@ def listing_phase(url: str, tokens: list[str], concurrency: int, seconds: float,
     return phase
 
 
-def loop_phase(url: str, gold_pos: set[int], concurrency: int, seconds: float, clips: int) -> list[PhaseResult]:
+def loop_phase(
+    url: str, gold_pos: set[int], concurrency: int, seconds: float, clips: int, *, spread: bool = True
+) -> list[PhaseResult]:
     """C labelers each loop login → get_batch → wait out the 5 s window → send_batch for `seconds`:
-    the real labeler's cycle; batches/s is bounded by C / 5 s, the per-call latencies are under that mix."""
+    the real labeler's cycle; batches/s is bounded by C / 5 s, the per-call latencies are under that mix.
+
+    `spread`: the labelers start spread evenly over one 5 s window, as people arriving at the page do;
+    otherwise they all start at once and stay in lockstep (every 5 s, C send_batch calls in the same
+    instant), the worst case."""
     deadline = time.perf_counter() + seconds
     prefix = f"uuid.loop.{secrets.token_hex(4)}"
 
     def work(index: int):
+        if spread:
+            time.sleep(index * 5.05 / concurrency)
         client = Client(url)
         rng = random.Random(index)
         calls = {name: ([], Counter()) for name in ("login", "get_batch", "send_batch")}
@@ -598,6 +607,13 @@ def main() -> None:
     parser.add_argument(
         "--loop-seconds", type=float, default=11.0, help="login → get_batch → wait 5 s → send_batch loop; 0 skips"
     )
+    parser.add_argument(
+        "--loop-start",
+        choices=("spread", "lockstep"),
+        default="spread",
+        help="loop labelers start spread over one 5 s window (default) or all at once",
+    )
+    parser.add_argument("--loop-only", action="store_true", help="only the loop phase (with --loop-seconds)")
     parser.add_argument("--query-samples", type=int, default=10)
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one call per endpoint")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -649,6 +665,13 @@ def main() -> None:
         positives = int(args.clips * 0.15)
         print("\n" + HEADER)
         for concurrency in levels:
+            if args.loop_only:
+                for phase in loop_phase(
+                    url, gold_pos, concurrency, args.loop_seconds, args.clips, spread=args.loop_start == "spread"
+                ):
+                    results.append(phase)
+                    print(phase.row(), flush=True)
+                continue
             kept, phase = get_batch_phase(url, tokens, concurrency, args.seconds, args.clips)
             results.append(phase)
             print(phase.row(), flush=True)
@@ -660,12 +683,13 @@ def main() -> None:
             results.append(phase)
             print(phase.row(), flush=True)
             if args.loop_seconds:
-                for phase in loop_phase(url, gold_pos, concurrency, args.loop_seconds, args.clips):
+                spread = args.loop_start == "spread"
+                for phase in loop_phase(url, gold_pos, concurrency, args.loop_seconds, args.clips, spread=spread):
                     results.append(phase)
                     print(phase.row(), flush=True)
 
         counts = count_queries(args.query_samples, args.show_sql)
-        if args.small_clips:
+        if args.small_clips and not args.loop_only:
             shrink_clips(args.small_clips)
             for concurrency in levels:
                 _, phase = get_batch_phase(url, tokens, concurrency, args.seconds, args.small_clips)
