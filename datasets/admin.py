@@ -28,9 +28,16 @@ from tasks.forms import active_experts
 from tasks.selectors import item_history
 
 
-def progress_bar(done: int, total: int):
+def progress_bar(done: int, total: int, *, dataset_id: int):
+    """The dataset's bar and its `done / total`, marked for static/tasks/cockpit_live.js."""
     return format_html(
-        '<progress max="{}" value="{}" style="width:110px"></progress> {} / {}', total or 1, done, done, total
+        '<span data-live="progress" data-dataset-id="{}"><progress max="{}" value="{}" style="width:110px"></progress>'
+        " <span data-count>{} / {}</span></span>",
+        dataset_id,
+        total or 1,
+        done,
+        done,
+        total,
     )
 
 
@@ -176,9 +183,12 @@ class DatasetAdmin(ManagersOnlyAdmin):
         confirmation page would list every one of 100,000 items."""
         return False
 
+    # `data-live` marks what static/tasks/cockpit_live.js updates in place from `task_progress` messages.
     @admin.display(description=_("status"))
     def status_display(self, obj):
-        return selectors.status_of(obj).value
+        return format_html(
+            '<span data-live="status" data-dataset-id="{}">{}</span>', obj.pk, selectors.status_of(obj).value
+        )
 
     @admin.display(description=_("items"), ordering="item_count")
     def items_total(self, obj):
@@ -186,11 +196,11 @@ class DatasetAdmin(ManagersOnlyAdmin):
 
     @admin.display(description=_("labeled"), ordering="labeled_count")
     def items_labeled(self, obj):
-        return obj.labeled_count
+        return format_html('<span data-live="labeled" data-dataset-id="{}">{}</span>', obj.pk, obj.labeled_count)
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        return progress_bar(obj.labeled_count, obj.item_count)
+        return progress_bar(obj.labeled_count, obj.item_count, dataset_id=obj.pk)
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"

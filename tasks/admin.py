@@ -358,19 +358,22 @@ class TaskAdmin(admin.ModelAdmin):
             .annotate(n_total=Count("items"), n_done=Count("items", filter=Q(items__is_labeled=True)))
         )
 
+    # `data-live` marks what static/tasks/cockpit_live.js updates in place from `task_progress` messages.
     @admin.display(description=_("status"))
     def status_display(self, obj):
-        return manager_status(done=obj.n_done, total=obj.n_total, due_time=obj.due_time, now=timezone.now()).value
+        status = manager_status(done=obj.n_done, total=obj.n_total, due_time=obj.due_time, now=timezone.now())
+        return format_html('<span data-live="status" data-task-id="{}">{}</span>', obj.pk, status.value)
 
     @admin.display(description=_("progress"), ordering="n_done")
     def progress(self, obj):
         """The bar links to the task's items (the review queue filtered to this task)."""
         return format_html(
-            '<a href="{}?task__id__exact={}" title="{}"><progress max="{}" value="{}" style="width:90px"></progress>'
-            " {} / {}</a>",
+            '<a href="{}?task__id__exact={}" title="{}" data-live="progress" data-task-id="{}">'
+            '<progress max="{}" value="{}" style="width:90px"></progress> <span data-count>{} / {}</span></a>',
             reverse("admin:datasets_dataitem_changelist"),
             obj.pk,
             _("Items of this task"),
+            obj.pk,
             obj.n_total or 1,
             obj.n_done,
             obj.n_done,

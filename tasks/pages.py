@@ -8,6 +8,8 @@ of services. Unsaved edits live in the browser's localStorage until the server a
 
 Live notices (urges, new tasks) arrive on `/ws/notifications/`, which takes a JWT: `WorkspaceTokenView`
 issues a short-lived one to the signed-in expert (session + CSRF token, so another site cannot get one).
+The managers' cockpit (the admin's dataset and task pages, `static/tasks/cockpit_live.js`) asks the same
+view for its token, to receive `task_progress`.
 """
 
 from __future__ import annotations
@@ -99,24 +101,33 @@ class SocketTokenSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds until the token expires.")
 
 
-class IsExpert(permissions.BasePermission):
+class IsExpertOrManager(permissions.BasePermission):
+    """The users of a page that listens on /ws/notifications/: experts (workspace) and managers (cockpit);
+    `is_manager` covers superusers and, like `is_expert`, refuses inactive and blacklisted accounts."""
+
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_expert)
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_expert or user.is_manager))
 
 
 class WorkspaceTokenView(APIView):
-    """A short-lived user token for the workspace's live socket (session + CSRF token required)."""
+    """A short-lived user token for the live socket of the expert workspace and of the managers' cockpit
+    (session + CSRF token required)."""
 
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsExpert]
+    permission_classes = [IsExpertOrManager]
 
     @extend_schema(
         tags=["tasks"],
-        summary="Expert workspace: a short-lived token for /ws/notifications/ for the signed-in expert",
+        summary="Expert workspace and managers' cockpit: a short-lived token for /ws/notifications/",
+        description=(
+            "For the signed-in expert (workspace: task_assigned, task_urged) or manager (admin cockpit: "
+            "task_progress). Session authentication and Django's CSRF token are required."
+        ),
         request=None,
         responses={
             200: SocketTokenSerializer,
-            403: OpenApiResponse(description="Not signed in as an expert, or no CSRF token"),
+            403: OpenApiResponse(description="Not signed in as an expert or a manager, or no CSRF token"),
         },
     )
     def post(self, request):

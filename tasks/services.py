@@ -14,17 +14,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ClientType, Role, User
 from accounts.notifications import notify_user
 from datasets.answers import ErrorCode
 from datasets.models import SCORES, DataItem, Dataset
 from datasets.uploads import TEXT_MAX, clean_answers
 from labelplatform.errors import Conflict, DoesNotExist, InvalidInput
 from tasks.models import ItemRevision, RevisionKind, SampleRound, Task
-from tasks.statuses import split_evenly
+from tasks.statuses import dataset_status, manager_status, split_evenly
 
 NOTICE_MAX = 2000
 COMMENT_MAX = 256
@@ -136,6 +136,103 @@ def _fmt(moment: datetime | None) -> str | None:
     return format_time(moment)
 
 
+# --- live progress for the managers' cockpit ------------------------------------------------------------
+
+
+def _cockpit_viewers() -> list[int]:
+    """Every user who sees the cockpit: a manager's scope is the whole platform (datasets.selectors,
+    tasks.selectors: one project per platform), so active, not blacklisted managers and superusers."""
+    return list(
+        User.objects.filter(Q(role=Role.MANAGER) | Q(is_superuser=True), is_active=True)
+        .exclude(client_type=ClientType.BLACKLISTED)
+        .values_list("pk", flat=True)
+    )
+
+
+def push_task_progress(tasks: Iterable[Task]) -> None:
+    """Tell every manager's open cockpit the new progress of `tasks` (`task_progress`, one message per
+    task). Call after commit: two queries (the counts of the tasks' datasets, grouped by area and task,
+    and the managers' ids), then one channel-layer send per manager and task.
+
+    Each task needs `pk`, `dataset_id`, `area` and `due_time` loaded. The counts are absolute, read after
+    the write, so a message that arrives late or a dropped one never leaves a wrong total behind for long:
+    the next one, or a reload, corrects it.
+    """
+    tasks = list({task.pk: task for task in tasks}.values())
+    if not tasks:
+        return
+    counts: dict[tuple, list[int]] = {}  # ("set", dataset) / ("area", dataset, area) / ("task", task): [labeled, total]
+    assigned: dict[int, int] = {}
+    for dataset_id, area, task_id, is_labeled_count, n in _progress_rows({task.dataset_id for task in tasks}):
+        for key in (("set", dataset_id), ("area", dataset_id, area), ("task", task_id)):
+            counts.setdefault(key, [0, 0])[0 if is_labeled_count else 1] += n
+        if task_id is not None and not is_labeled_count:
+            assigned[dataset_id] = assigned.get(dataset_id, 0) + n
+    now = timezone.now()
+    messages = []
+    for task in tasks:
+        done, total = counts.get(("task", task.pk), (0, 0))
+        area_done, area_total = counts.get(("area", task.dataset_id, task.area), (0, 0))
+        set_done, set_total = counts.get(("set", task.dataset_id), (0, 0))
+        set_status = dataset_status(
+            closed=False, total=set_total, labeled=set_done, assigned=assigned.get(task.dataset_id, 0)
+        )  # every write that pushes refuses a closed dataset under its lock
+        messages.append(
+            {
+                "type": "task_progress",
+                "data": {
+                    "task_id": task.pk,
+                    "dataset_id": task.dataset_id,
+                    "area": task.area,
+                    "finished_count": done,
+                    "total_count": total,
+                    "status": manager_status(done=done, total=total, due_time=task.due_time, now=now).value,
+                    "area_labeled_count": area_done,
+                    "area_total_count": area_total,
+                    "dataset_labeled_count": set_done,
+                    "dataset_total_count": set_total,
+                    "dataset_status": set_status.value,
+                },
+            }
+        )
+    for user_id in _cockpit_viewers():
+        for message in messages:
+            notify_user(user_id, message)
+
+
+def _progress_rows(dataset_ids: set[int]):
+    """One statement, two index-only scans (no item row is read): item counts per (dataset, area, task) on
+    the (dataset, area, task) index, then labeled counts per task on the (task, is_labeled) index, through
+    the datasets' tasks. Rows: (dataset id, area, task id or None, is the labeled count, count).
+
+    A single `GROUP BY` with a conditional count of `is_labeled` would read every item row instead:
+    ~80 ms against ~17 ms for a 100,000-item dataset on MariaDB (docs/qa-tasks.md)."""
+    totals = (
+        DataItem.objects.filter(dataset_id__in=dataset_ids)
+        .order_by()
+        .values_list("dataset_id", "area", "task_id")
+        .annotate(is_labeled_count=Value(False), n=Count("pk"))
+    )
+    labeled = (
+        DataItem.objects.filter(task__dataset_id__in=dataset_ids, is_labeled=True)
+        .order_by()
+        .values_list("task__dataset_id", "task__area", "task_id")
+        .annotate(is_labeled_count=Value(True), n=Count("pk"))
+    )
+    return totals.union(labeled, all=True)
+
+
+def _push_progress_after_commit(task_ids: Iterable[int]) -> None:
+    """`push_task_progress` for these tasks once the transaction commits (robust: a broken channel layer
+    is logged, never fails the write)."""
+    ids = sorted(set(task_ids))
+    if ids:
+        transaction.on_commit(
+            lambda: push_task_progress(Task.objects.filter(pk__in=ids).only("pk", "dataset_id", "area", "due_time")),
+            robust=True,
+        )
+
+
 # --- assignment, hand-over, urge, due time ------------------------------------------------------------
 
 
@@ -203,6 +300,7 @@ def hand_over_task(
         for new_task, _ in created:
             new_task.dataset = dataset
         _push_assigned(created)
+        transaction.on_commit(lambda: push_task_progress([old]), robust=True)  # its total shrank
     return [new_task for new_task, _ in created]
 
 
@@ -280,6 +378,7 @@ def label_item(*, item_id: int, by: User, question: str, answers: object, data_r
     with transaction.atomic():
         item = _lock_own_item(item_id, by)
         check_open(Dataset.objects.get(pk=item.dataset_id))
+        newly_labeled = not item.is_labeled
         item.labeled_question, item.labeled_answer, item.data_reserve = question, answers, data_reserve
         item.is_labeled, item.returned, item.labeled_at, item.labeled_by = True, False, now, by
         item.review_accept = item.review_comment = item.review_score = item.reviewed_by = item.reviewed_at = None
@@ -298,6 +397,9 @@ def label_item(*, item_id: int, by: User, question: str, answers: object, data_r
         )  # fmt: skip
         if not DataItem.objects.filter(task_id=item.task_id, is_labeled=False).exists():
             Task.objects.filter(pk=item.task_id, is_highlight=True).update(is_highlight=False)
+        if newly_labeled:  # a second save of a labeled item changes no count: nothing to push
+            task = item.task
+            transaction.on_commit(lambda: push_task_progress([task]), robust=True)
     return item
 
 
@@ -321,7 +423,14 @@ def _lock_own_item(item_id: int, by: User) -> DataItem:
 
 
 def _decide(
-    *, items: Iterable[DataItem], kind: str, accept: bool, comment: str | None, score: str | None, by: User
+    *,
+    items: Iterable[DataItem],
+    kind: str,
+    accept: bool,
+    comment: str | None,
+    score: str | None,
+    by: User,
+    push: bool = True,
 ) -> int:
     if not isinstance(accept, bool):
         raise InvalidInput("accept must be true or false", field="accept")
@@ -353,6 +462,8 @@ def _decide(
         }
         if not accept:
             changes.update(is_labeled=False, returned=True)
+            if push:  # a rejection lowers the labeled counts the cockpit shows
+                _push_progress_after_commit(item.task_id for item in locked if item.task_id is not None)
         DataItem.objects.filter(pk__in=[item.pk for item in locked]).update(**changes)
         ItemRevision.objects.bulk_create(
             ItemRevision(
@@ -410,7 +521,11 @@ def decide_samples(
         if len(set(ids)) != len(ids):
             raise InvalidInput("a sample is decided twice", field="sample_id")
         for item_id, accept, comment, score in decisions:
-            _decide(items=[DataItem(pk=item_id)], kind=kind, accept=accept, comment=comment, score=score, by=by)
+            _decide(
+                items=[DataItem(pk=item_id)], kind=kind, accept=accept, comment=comment, score=score, by=by, push=False
+            )
+        if any(not decision[1] for decision in decisions):
+            _push_progress_after_commit([task.pk])  # once for the whole batch
     return len(ids)
 
 

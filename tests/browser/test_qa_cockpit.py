@@ -1,14 +1,17 @@
 """The managers' cockpit in headless Chromium against `make run`: upload a file (a bad row is refused with
-its index and field), assign an area with the ordered expert picker, and urge a task while its expert has
-the workspace open (the urge arrives live)."""
+its index and field), assign an area with the ordered expert picker, urge a task while its expert has
+the workspace open (the urge arrives live), and watch an expert's save move the task's and the area's
+progress bars without a reload."""
 
 from __future__ import annotations
 
 import json
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import MANAGER_LOGIN
-from tests.browser.test_qa_workspace import EXPERT_LOGIN, sign_in
+from tests.browser.test_qa_workspace import EXPERT_LOGIN, server_items, sign_in
 
 
 def rows(bad_reserve: bool = False) -> list[dict]:
@@ -72,17 +75,41 @@ def test_manager_uploads_a_file_and_assigns_an_area(new_page, live_url, tmp_path
     watcher.assert_clean()
 
 
+SEED_CALL = """async ([method, path, body]) => {
+    const headers = {"Content-Type": "application/json"};
+    return (await fetch(path, {method, headers, body: JSON.stringify(body)})).json();
+}"""
+
+
+def task_for_the_expert(manager_page, task_type: str, *, items: int = 3) -> int:
+    """A dataset of its own (`task_type`, one area) assigned to the demo expert through the seed API, so
+    the test does not depend on what other tests did to the demo tasks. Returns the dataset id."""
+    rows = [
+        {"data_question": f"Cough {i}?", "data_answer": [{"answer": "x-ray"}], "data_area": "pulmonology"}
+        for i in range(items)
+    ]
+    upload = {"dataset_name": task_type, "dataset_task_type": task_type, "dataset_source": "ward", "dataset_json": rows}
+    dataset_id = manager_page.evaluate(SEED_CALL, ["POST", "/dataset/upload", upload])["dataset_id"]
+    experts = manager_page.evaluate("async () => (await (await fetch('/user/list')).json()).response")
+    expert_id = next(e["expert_id"] for e in experts if e["expert_name"] == EXPERT_LOGIN[0])
+    assign = {"dataset_id": dataset_id, "area": "pulmonology", "expert_id_list": [expert_id], "due_time": "2099-01-02"}
+    assert manager_page.evaluate(SEED_CALL, ["POST", "/task/assign", assign]) == {"response": "success"}
+    return dataset_id
+
+
 def test_an_urge_from_the_cockpit_reaches_the_open_workspace(new_page, live_url):
+    manager_page, manager_watcher = new_page()
+    sign_in(manager_page, live_url, MANAGER_LOGIN)
+    task_for_the_expert(manager_page, "qa-urge")  # the workspace tests may have finished the demo tasks
+
     expert_page, expert_watcher = new_page()
     sign_in(expert_page, live_url, EXPERT_LOGIN)
     expert_page.goto("/workspace/", wait_until="networkidle")
     expert_page.get_by_test_id("task-card").first.wait_for()
-    ranking = expert_page.get_by_test_id("task-card").filter(has_text="qa-ranking").first
-    task_id = ranking.locator("button").get_attribute("data-task-id")
+    card = expert_page.get_by_test_id("task-card").filter(has_text="qa-urge").first
+    task_id = card.locator("button").get_attribute("data-task-id")
     expert_page.wait_for_timeout(500)  # the socket connects after the task list
 
-    manager_page, manager_watcher = new_page()
-    sign_in(manager_page, live_url, MANAGER_LOGIN)
     manager_page.goto("/admin/tasks/task/", wait_until="networkidle")
     manager_page.locator(f"input[name=_selected_action][value='{task_id}']").check()
     manager_page.locator("select[name=action]").select_option("urge")
@@ -97,3 +124,53 @@ def test_an_urge_from_the_cockpit_reaches_the_open_workspace(new_page, live_url)
     card.get_by_test_id("urged").wait_for()
     expert_watcher.assert_clean()
     manager_watcher.assert_clean()
+
+
+def count_of(page, selector: str) -> tuple[int, int]:
+    done, total = page.locator(selector).locator("[data-count]").inner_text().split(" / ")
+    return int(done), int(total)
+
+
+def test_an_experts_save_moves_the_managers_progress_bars_without_a_reload(new_page, live_url):
+    # Its own dataset (3 items of one area, all for `expert`): the demo tasks belong to the workspace tests.
+    tasks_page, tasks_watcher = new_page()
+    sign_in(tasks_page, live_url, MANAGER_LOGIN)
+    dataset_id = task_for_the_expert(tasks_page, "qa-live")
+
+    # The manager watches the task list and the dataset's page, both live.
+    tasks_page.goto("/admin/tasks/task/", wait_until="networkidle")
+    dataset_page, dataset_watcher = new_page()
+    sign_in(dataset_page, live_url, MANAGER_LOGIN)
+    dataset_page.goto(f"/admin/datasets/dataset/{dataset_id}/change/", wait_until="networkidle")
+    for page in (tasks_page, dataset_page):
+        page.locator("[data-testid=cockpit-live][data-state=open]").wait_for()
+        page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
+    assert tasks_page.get_by_test_id("cockpit-live").inner_text() == "Progress updates live."
+
+    # The expert labels one item in the workspace.
+    expert_page, expert_watcher = new_page()
+    sign_in(expert_page, live_url, EXPERT_LOGIN)
+    expert_page.goto("/workspace/", wait_until="networkidle")
+    card = expert_page.get_by_test_id("task-card").filter(has_text="qa-live")
+    task_id = int(card.locator("button").get_attribute("data-task-id"))
+    bar = f"[data-live=progress][data-task-id='{task_id}']"
+    area_bar = "[data-live=progress][data-area=pulmonology]"
+    assert count_of(tasks_page, bar) == (0, 3)
+    assert count_of(dataset_page, area_bar) == (0, 3)
+    card.locator("button").click()
+    expert_page.get_by_test_id("editor").wait_for()
+    expert_page.get_by_test_id("question").fill("Which test comes first when a cough lasts three weeks?")
+    expert_page.get_by_test_id("question").press("Control+s")
+    expert_page.get_by_test_id("save-state").filter(has_text="Saved").wait_for()
+    assert server_items(expert_page, task_id)[0]["is_labeled"] == 1
+
+    # Both manager pages follow, in place.
+    expect(tasks_page.locator(bar).locator("[data-count]")).to_have_text("1 / 3", timeout=5_000)
+    assert tasks_page.locator(f"{bar} progress").evaluate("(bar) => [bar.value, bar.max]") == [1, 3]
+    assert tasks_page.locator(f"[data-live=status][data-task-id='{task_id}']").inner_text() == "标注中"
+    expect(dataset_page.locator(area_bar).locator("[data-count]")).to_have_text("1 / 3", timeout=5_000)
+    assert dataset_page.locator("[data-live=labeled][data-area=pulmonology]").inner_text() == "1"
+    for page in (tasks_page, dataset_page):
+        assert page.evaluate("window.__sameDocument") is True
+    for watcher in (expert_watcher, tasks_watcher, dataset_watcher):
+        watcher.assert_clean()

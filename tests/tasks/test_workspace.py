@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ClientType, Role
+from accounts.models import ClientType, Role, User
 from datasets.services import upload_dataset
 from tasks import services
 from tests.accounts.factories import UserFactory
@@ -173,9 +173,48 @@ def test_an_expert_gets_a_short_lived_socket_token_with_the_csrf_token():
     assert config_of(page)["socketTokenUrl"] == TOKEN_URL
 
 
-@pytest.mark.parametrize("role", [None, Role.MANAGER, Role.CITIZEN])
-def test_others_get_no_socket_token(role):
+def blacklisted(role):
+    user = UserFactory(role=role)
+    user.client_type = ClientType.BLACKLISTED
+    user.save(update_fields=["client_type"])
+    return user
+
+
+@pytest.mark.parametrize(
+    "make_user, expected",
+    [
+        (None, 403),  # anonymous
+        (lambda: UserFactory(role=Role.EXPERT), 200),  # the workspace
+        (lambda: UserFactory(role=Role.MANAGER), 200),  # the admin cockpit (live progress)
+        (lambda: User.objects.create_superuser("root", "root@example.org", "x-Root-pass-2026"), 200),
+        (lambda: UserFactory(role=Role.CITIZEN), 403),
+        (lambda: UserFactory(role=Role.RESEARCHER), 403),  # staff, but for the videos admin only
+        (lambda: blacklisted(Role.MANAGER), 403),
+        (lambda: blacklisted(Role.EXPERT), 403),
+    ],
+    ids=["anonymous", "expert", "manager", "superuser", "citizen", "researcher", "blacklisted-manager",
+         "blacklisted-expert"],
+)  # fmt: skip
+def test_who_gets_a_socket_token(make_user, expected):
+    from accounts.tokens import authenticate_user_token
+
     client = Client()
-    if role:
-        client.force_login(UserFactory(role=role))
-    assert client.post(TOKEN_URL).status_code == 403
+    user = make_user() if make_user else None
+    if user:
+        client.force_login(user)
+    answer = client.post(TOKEN_URL)
+    assert answer.status_code == expected
+    if expected == 200:
+        assert authenticate_user_token(answer.json()["token"]).user == user
+
+
+def test_a_manager_gets_a_socket_token_only_with_the_csrf_token():
+    manager = UserFactory(role=Role.MANAGER)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    page = client.get("/admin/tasks/task/")
+    assert client.post(TOKEN_URL).status_code == 403  # another site cannot get one
+    csrf = re.search(r'data-csrf="([^"]+)"', page.content.decode()).group(1)
+    answer = client.post(TOKEN_URL, HTTP_X_CSRFTOKEN=csrf)
+    assert answer.status_code == 200
+    assert answer.json()["expires_in"] == 900
