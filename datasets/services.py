@@ -122,7 +122,9 @@ def _raise_statement_size(cursor, size: int = 4 * 1024 * 1024) -> None:
     Other drivers have no such attribute and are left alone."""
     raw = cursor
     for _ in range(4):
-        if hasattr(raw, "max_stmt_length"):
+        # The class, not the instance: Django's cursor wrappers forward attribute reads to the cursor they
+        # wrap, so `hasattr(wrapper, ...)` is true and setting it there would change nothing.
+        if hasattr(type(raw), "max_stmt_length"):
             raw.max_stmt_length = size
             return
         raw = getattr(raw, "cursor", None)
