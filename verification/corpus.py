@@ -157,7 +157,7 @@ def rung_size(rung: int, width: int, height: int) -> tuple[int, int]:
     return _even(rung * width / height), rung
 
 
-def plan_sources(seed: int, *, count: int = 34, include_footage: bool = True) -> list[SourceSpec]:
+def plan_sources(seed: int, *, count: int = 70, include_footage: bool = True) -> list[SourceSpec]:
     """A deterministic list of sources: footage cuts, photo pans and procedural clips, split by source."""
     rng = np.random.default_rng([seed, 1])
     specs: list[SourceSpec] = []
@@ -718,7 +718,7 @@ def build_corpus(
     out: Path,
     *,
     seed: int = 3,
-    sources: int = 34,
+    sources: int = 70,
     include_footage: bool = True,
     progress: Callable[[str, int], None] | None = None,
 ) -> list[dict]:

