@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -51,7 +55,8 @@ def _insert_items(*, dataset_id: int, rows: list[dict], now) -> None:
 
     `bulk_create` spends ~0.3 ms per row building model instances and preparing each value; the upload
     target is >= 20,000 rows/s, so values are prepared here once per column kind (JSON text, adapted
-    datetimes, field defaults) and sent with `executemany`, which mysqlclient turns into multi-row INSERTs.
+    datetimes, field defaults). On MariaDB/MySQL they go out as 4 MiB multi-row INSERTs built on a thread
+    beside the running one; elsewhere through the driver's `executemany`.
     """
     stamp = connection.ops.adapt_datetimefield_value(now)
     fixed = {"dataset_id": dataset_id, "created_at": stamp, "updated_at": stamp}
@@ -82,7 +87,16 @@ def _insert_items(*, dataset_id: int, rows: list[dict], now) -> None:
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     dumps = json.dumps
     with connection.cursor() as cursor:
-        _raise_statement_size(cursor)
+        if connection.vendor == "mysql" and _backslash_escapes(cursor):
+            values = (
+                tuple(
+                    (dumps(row[name]) if name in json_fields else row[name]) if from_row else constant
+                    for name, constant, from_row in plan
+                )
+                for row in rows
+            )
+            _run_overlapped(cursor, _mysql_statements(f"INSERT INTO {table} ({columns}) VALUES ".encode(), values))
+            return
         for start in range(0, len(rows), BATCH_SIZE):
             cursor.executemany(
                 sql,
@@ -116,17 +130,71 @@ def reopen_dataset(*, dataset: Dataset, by: User) -> Dataset:
     return locked
 
 
-def _raise_statement_size(cursor, size: int = 4 * 1024 * 1024) -> None:
-    """mysqlclient splits `executemany` INSERTs at `max_stmt_length` (64 KiB: ~60 item rows per statement);
-    4 MiB statements (well under MariaDB's default 16 MiB `max_allowed_packet`) cut the round trips ~60x.
-    Other drivers have no such attribute and are left alone."""
-    raw = cursor
-    for _ in range(4):
-        # The class, not the instance: Django's cursor wrappers forward attribute reads to the cursor they
-        # wrap, so `hasattr(wrapper, ...)` is true and setting it there would change nothing.
-        if hasattr(type(raw), "max_stmt_length"):
-            raw.max_stmt_length = size
-            return
-        raw = getattr(raw, "cursor", None)
-        if raw is None:
-            return
+STATEMENT_BYTES = 4 * 1024 * 1024  # well under MariaDB's default 16 MiB max_allowed_packet
+
+
+def _backslash_escapes(cursor) -> bool:
+    """The statements below escape with backslashes, which a server in NO_BACKSLASH_ESCAPES mode would
+    read differently: such a server gets the driver's own `executemany` instead."""
+    cursor.execute("SELECT @@SESSION.sql_mode")
+    return "NO_BACKSLASH_ESCAPES" not in (cursor.fetchone()[0] or "").upper()
+
+
+def _mysql_literal(value, string_literal) -> bytes:
+    if value is None:
+        return b"NULL"
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, int):
+        return str(value).encode()
+    return string_literal(str(value).encode())
+
+
+def _mysql_statements(head: bytes, rows: Iterable[tuple]) -> Iterator[bytes]:
+    """Multi-row INSERTs of up to STATEMENT_BYTES. Values are escaped without the connection (utf8mb4,
+    where escaping is byte-wise and safe), so this can run beside a query on another thread."""
+    from MySQLdb._mysql import string_literal
+
+    parts: list[bytes] = []
+    size = len(head)
+    for values in rows:
+        row = b"(" + b",".join([_mysql_literal(value, string_literal) for value in values]) + b")"
+        if parts and size + len(row) + 1 > STATEMENT_BYTES:
+            yield head + b",".join(parts)
+            parts, size = [], len(head)
+        parts.append(row)
+        size += len(row) + 1
+    if parts:
+        yield head + b",".join(parts)
+
+
+def _run_overlapped(cursor, statements: Iterator[bytes]) -> None:
+    """Build the next statement on a thread while the database runs the current one: mysqlclient releases
+    the GIL while it waits, so Python's escaping and MariaDB's inserting overlap on two cores instead of
+    taking turns (100,000 items: ~2 s of escaping beside ~2 s of inserting)."""
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def build() -> None:
+        try:
+            for statement in statements:
+                if stop.is_set():
+                    return
+                ready.put(statement)
+            ready.put(None)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            ready.put(exc)
+
+    builder = threading.Thread(target=build, name="upload-statements", daemon=True)
+    builder.start()
+    try:
+        while (statement := ready.get()) is not None:
+            if isinstance(statement, BaseException):
+                raise statement
+            cursor.execute(statement)
+    finally:
+        stop.set()
+        while builder.is_alive():  # unblock a builder waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        builder.join()
