@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from alerts import services
 from alerts.models import Alert, Device, Frame, SafeFrame, Truck
@@ -44,7 +44,8 @@ class DevicePasswordForm(forms.Form):
         return data
 
 
-def _each(modeladmin, request, queryset, service, done_message: str) -> None:
+def _each(modeladmin, request, queryset, service, done_message) -> None:
+    """`done_message`: an `ngettext_lazy(..., "count")`, so `%` picks the plural form for the count."""
     count = 0
     for device in queryset:
         service(device=device)
@@ -54,17 +55,35 @@ def _each(modeladmin, request, queryset, service, done_message: str) -> None:
 
 @admin.action(description=_("Disable (refuse their tokens at once)"))
 def disable_devices(modeladmin, request, queryset: QuerySet[Device]):
-    _each(modeladmin, request, queryset, services.disable_device, "%(count)d device(s) disabled.")
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        services.disable_device,
+        ngettext_lazy("%(count)d device disabled.", "%(count)d devices disabled.", "count"),
+    )
 
 
 @admin.action(description=_("Enable"))
 def enable_devices(modeladmin, request, queryset: QuerySet[Device]):
-    _each(modeladmin, request, queryset, services.enable_device, "%(count)d device(s) enabled.")
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        services.enable_device,
+        ngettext_lazy("%(count)d device enabled.", "%(count)d devices enabled.", "count"),
+    )
 
 
 @admin.action(description=_("Revoke tokens (the device must register again)"))
 def revoke_device_tokens(modeladmin, request, queryset: QuerySet[Device]):
-    _each(modeladmin, request, queryset, services.revoke_device_tokens, "Tokens of %(count)d device(s) revoked.")
+    _each(
+        modeladmin,
+        request,
+        queryset,
+        services.revoke_device_tokens,
+        ngettext_lazy("Tokens of %(count)d device revoked.", "Tokens of %(count)d devices revoked.", "count"),
+    )
 
 
 @admin.action(description=_("Reset password…"))
@@ -193,7 +212,7 @@ class FrameInline(admin.TabularInline):
 
     @admin.display(description=_("Image"))
     def preview(self, frame: Frame):
-        return thumbnail(frame.image, alt=f"frame {frame.frame_index}")
+        return thumbnail(frame.image, alt=gettext("frame %(index)s") % {"index": frame.frame_index})
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformAdminSite(admin.AdminSite):
     """The managers' cockpit: staff (managers, researchers, superusers) who are active and not blacklisted."""
 
-    site_header = "Label platform administration"
-    site_title = "Label platform admin"
-    index_title = "Manage the platform"
+    site_header = _("Label platform administration")
+    site_title = _("Label platform admin")
+    index_title = _("Manage the platform")
 
     def login(self, request, extra_context=None):
         """Sign-in goes through allauth's page, whose failed-login rate limits protect staff passwords."""

@@ -19,29 +19,48 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import ClientType
 from labelplatform.errors import DomainError
 from videos import selectors, services, states
 from videos.models import Batch, Label, LabelerProfile, Tutorial, Video, View
+from videos.pages import CLIENT_TYPE_TITLES, STATE_TITLES
 
 S = states.LabelState
 # "Set researcher state: ..." actions (§7.5), in the order the spec lists them.
 RESEARCHER_STATE_ACTIONS = (
-    (S.GOLD_POS, "Gold Pos"),
-    (S.GOLD_NEG, "Gold Neg"),
-    (S.STRONG_POS, "Strong Pos"),
-    (S.STRONG_NEG, "Strong Neg"),
-    (S.WEAK_POS, "Weak Pos"),
-    (S.WEAK_NEG, "Weak Neg"),
-    (S.BAD, "Bad"),
-    (S.NO_DATA, "No Data"),
+    (S.GOLD_POS, _("Gold Pos")),
+    (S.GOLD_NEG, _("Gold Neg")),
+    (S.STRONG_POS, _("Strong Pos")),
+    (S.STRONG_NEG, _("Strong Neg")),
+    (S.WEAK_POS, _("Weak Pos")),
+    (S.WEAK_NEG, _("Weak Neg")),
+    (S.BAD, _("Bad")),
+    (S.NO_DATA, _("No Data")),
 )
+# The final label's names in the reader's language (a clip's column, the filter's choices).
+FINAL_LABEL_TITLES = {
+    states.FinalLabel.POSITIVE: _("positive"),
+    states.FinalLabel.NEGATIVE: _("negative"),
+    states.FinalLabel.UNDECIDED: _("undecided"),
+    states.FinalLabel.NONE: _("gold or bad"),
+}
 MARK_BAD_BOTH = "bad-both"
 HISTORY_LIMIT = 500  # label rows shown on a clip page (a clip has a handful; the cap keeps the page small)
 RECENT_LIMIT = 50  # batches / labels shown on a labeler page
+
+
+def _interpolate(message, values: dict) -> str:
+    return str(message) % values
+
+
+# `gettext_lazy(...) % {...}` would translate at import; this waits for the request's language.
+interpolate_lazy = lazy(_interpolate, str)
 
 
 def _managers_only(request) -> bool:
@@ -57,16 +76,17 @@ def clip_url(video: Video, size: int = 180) -> str:
 def _state_name(code: int | None) -> str:
     if code is None:
         return "–"
-    return states.STATE_NAMES.get(code, str(code))
+    return str(STATE_TITLES.get(code, code))
 
 
 def _label_name(label: Label) -> str:
     """A batch answer is 0/1; a researcher's row holds the requested code."""
     if label.batch_id is not None:
-        return "yes (smoke)" if label.label == 1 else "no"
+        return gettext("yes (smoke)") if label.label == 1 else gettext("no")
     if label.label in (0, 1):
-        return f"{'yes' if label.label == 1 else 'no'} → {_state_name(states.researcher_transition(label.label))}"
-    return f"set {_state_name(label.label)}"
+        meaning = gettext("yes → %(state)s") if label.label == 1 else gettext("no → %(state)s")
+        return meaning % {"state": _state_name(states.researcher_transition(label.label))}
+    return gettext("set %(state)s") % {"state": _state_name(label.label)}
 
 
 def _report(modeladmin, request, action):
@@ -81,17 +101,22 @@ def _report(modeladmin, request, action):
 # --- videos --------------------------------------------------------------------------------------------
 
 
-def _state_action(state: int, name: str):
+def _state_action(state: int, name):
     def action(modeladmin, request, queryset: QuerySet[Video]):
         ids = list(queryset.values_list("pk", flat=True))
         count = _report(
             modeladmin, request, lambda: services.set_researcher_state(user=request.user, video_ids=ids, state=state)
         )
         if count is not None:
-            modeladmin.message_user(request, f"{count} clip(s) now have researcher state {name}.", messages.SUCCESS)
+            message = ngettext(
+                "%(count)d clip now has researcher state %(name)s.",
+                "%(count)d clips now have researcher state %(name)s.",
+                count,
+            )
+            modeladmin.message_user(request, message % {"count": count, "name": name}, messages.SUCCESS)
 
     action.__name__ = f"set_researcher_state_{state}".replace("-", "minus_")
-    action.short_description = f"Set researcher state: {name}"
+    action.short_description = interpolate_lazy(_("Set researcher state: %(name)s"), {"name": name})
     action.allowed_permissions = ("change",)
     return action
 
@@ -105,15 +130,16 @@ def mark_bad_recorded(*, user, video_ids: list[int]) -> int:
         return services.mark_videos_bad(video_ids=video_ids)
 
 
-@admin.action(description="Mark as bad (both columns)", permissions=["change"])
+@admin.action(description=_("Mark as bad (both columns)"), permissions=["change"])
 def mark_bad(modeladmin, request, queryset: QuerySet[Video]):
     ids = list(queryset.values_list("pk", flat=True))
     count = _report(modeladmin, request, lambda: mark_bad_recorded(user=request.user, video_ids=ids))
     if count is not None:
-        modeladmin.message_user(request, f"{count} clip(s) marked as bad.", messages.SUCCESS)
+        message = ngettext("%(count)d clip marked as bad.", "%(count)d clips marked as bad.", count)
+        modeladmin.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
-@admin.action(description="Mark similar clips as bad", permissions=["change"])
+@admin.action(description=_("Mark similar clips as bad"), permissions=["change"])
 def mark_similar_bad(modeladmin, request, queryset: QuerySet[Video]):
     """The `mark_bad_videos` rule (same region, same day) for each selected clip, recorded like "Mark as bad"."""
     ids: set[int] = set()
@@ -121,15 +147,20 @@ def mark_similar_bad(modeladmin, request, queryset: QuerySet[Video]):
         ids.update(selectors.similar_to_video(video).values_list("pk", flat=True))
     count = _report(modeladmin, request, lambda: mark_bad_recorded(user=request.user, video_ids=sorted(ids)))
     if count is not None:
-        modeladmin.message_user(request, f"{count} clip(s) similar to the selection marked as bad.", messages.SUCCESS)
+        message = ngettext(
+            "%(count)d clip similar to the selection marked as bad.",
+            "%(count)d clips similar to the selection marked as bad.",
+            count,
+        )
+        modeladmin.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 class FinalLabelFilter(admin.SimpleListFilter):
-    title = "final label"
+    title = _("final label")
     parameter_name = "final"
 
     def lookups(self, request, model_admin):
-        return (("positive", "positive"), ("negative", "negative"), ("undecided", "undecided"), ("none", "gold or bad"))
+        return [(final.value, title) for final, title in FINAL_LABEL_TITLES.items()]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -148,12 +179,15 @@ class VideoStateForm(forms.ModelForm):
     """The clip page's one writable control: a researcher decision, applied through the services."""
 
     new_state = forms.ChoiceField(
-        label="Change researcher state",
+        label=_("Change researcher state"),
         required=False,
-        choices=[("", "— keep —")]
-        + [(str(int(code)), f"Set researcher state: {name}") for code, name in RESEARCHER_STATE_ACTIONS]
-        + [(MARK_BAD_BOTH, "Mark as bad (both columns)")],
-        help_text="Recorded in the label history as a label by you.",
+        choices=[("", _("— keep —"))]
+        + [
+            (str(int(code)), interpolate_lazy(_("Set researcher state: %(name)s"), {"name": name}))
+            for code, name in RESEARCHER_STATE_ACTIONS
+        ]
+        + [(MARK_BAD_BOTH, _("Mark as bad (both columns)"))],
+        help_text=_("Recorded in the label history as a label by you."),
     )
 
     class Meta:
@@ -201,28 +235,27 @@ class VideoAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("player", "file_name", "new_state")}),
-        ("Labels", {"fields": ("citizen_state", "researcher_state", "final_label", "label_update_time")}),
+        (_("Labels"), {"fields": ("citizen_state", "researcher_state", "final_label", "label_update_time")}),
         (
-            "Clip",
+            _("Clip"),
             {"fields": ("start_time", "end_time", "camera_id", "view_id", "left", "top", "width", "height", "scale")},
         ),
-        ("Source", {"classes": ("collapse",), "fields": ("source_url",)}),
+        (_("Source"), {"classes": ("collapse",), "fields": ("source_url",)}),
     )
 
-    @admin.display(description="citizen state", ordering="label_state")
+    @admin.display(description=_("citizen state"), ordering="label_state")
     def citizen_state(self, video: Video) -> str:
         return _state_name(video.label_state)
 
-    @admin.display(description="researcher state", ordering="label_state_admin")
+    @admin.display(description=_("researcher state"), ordering="label_state_admin")
     def researcher_state(self, video: Video) -> str:
         return _state_name(video.label_state_admin)
 
-    @admin.display(description="final label")
+    @admin.display(description=_("final label"))
     def final_label(self, video: Video) -> str:
-        final = video.final_label
-        return "gold or bad" if final == states.FinalLabel.NONE else final.value
+        return str(FINAL_LABEL_TITLES[video.final_label])
 
-    @admin.display(description="clip")
+    @admin.display(description=_("clip"))
     def player(self, video: Video) -> str:
         return format_html(
             '<video data-testid="clip-player" src="{}" width="320" height="320" controls loop muted autoplay '
@@ -245,7 +278,9 @@ class VideoAdmin(admin.ModelAdmin):
                     "user_url": reverse("admin:videos_labelerprofile_change", args=[label.user_id])
                     if link_users
                     else None,
-                    "source": f"batch {label.batch_id}" if label.batch_id else "researcher decision",
+                    "source": gettext("batch %(id)s") % {"id": label.batch_id}
+                    if label.batch_id
+                    else gettext("researcher decision"),
                     "label": label.label,
                     "meaning": _label_name(label),
                 }
@@ -287,6 +322,10 @@ class VideoAdmin(admin.ModelAdmin):
 # --- labelers ----------------------------------------------------------------------------------------------
 
 
+def _client_type_name(client_type: ClientType):
+    return _("blacklist") if client_type == ClientType.BLACKLISTED else CLIENT_TYPE_TITLES[client_type]
+
+
 def _client_type_action(client_type: ClientType):
     def action(modeladmin, request, queryset: QuerySet[LabelerProfile]):
         count = 0
@@ -297,17 +336,23 @@ def _client_type_action(client_type: ClientType):
                 lambda profile=profile: account_services.set_client_type(user=profile.user, client_type=client_type),
             ):
                 count += 1
-        name = "blacklist" if client_type == ClientType.BLACKLISTED else client_type.label
-        modeladmin.message_user(request, f"{count} labeler(s) now have client type {name}.", messages.SUCCESS)
+        message = ngettext(
+            "%(count)d labeler now has client type %(name)s.",
+            "%(count)d labelers now have client type %(name)s.",
+            count,
+        )
+        name = _client_type_name(client_type)
+        modeladmin.message_user(request, message % {"count": count, "name": name}, messages.SUCCESS)
 
-    name = "blacklist" if client_type == ClientType.BLACKLISTED else client_type.label
     action.__name__ = f"set_client_type_{int(client_type)}".replace("-", "minus_")
-    action.short_description = f"Set client type: {name}"
+    action.short_description = interpolate_lazy(
+        _("Set client type: %(name)s"), {"name": _client_type_name(client_type)}
+    )
     return action
 
 
 class ScoreFilter(admin.SimpleListFilter):
-    title = "score"
+    title = _("score")
     parameter_name = "score_range"
     RANGES = {"0": (0, 0), "1-99": (1, 99), "100-999": (100, 999), "1000+": (1000, None)}
 
@@ -362,8 +407,8 @@ class LabelerAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("user_link", "client_id", "client_type")}),
-        ("Scores", {"fields": ("score", "raw_score", "best_tutorial_action", "summary")}),
-        ("Activity", {"fields": ("recent_batches", "recent_labels")}),
+        (_("Scores"), {"fields": ("score", "raw_score", "best_tutorial_action", "summary")}),
+        (_("Activity"), {"fields": ("recent_batches", "recent_labels")}),
     )
 
     def get_queryset(self, request):
@@ -376,54 +421,59 @@ class LabelerAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="user", ordering="user__username")
+    @admin.display(description=_("user"), ordering="user__username")
     def user_link(self, profile: LabelerProfile) -> str:
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[profile.user_id]), profile.user
         )
 
-    @admin.display(description="client id", ordering="user__client_id")
+    @admin.display(description=_("client id"), ordering="user__client_id")
     def client_id(self, profile: LabelerProfile) -> str:
         return profile.user.client_id or "–"
 
-    @admin.display(description="client type", ordering="user__client_type")
+    @admin.display(description=_("client type"), ordering="user__client_type")
     def client_type(self, profile: LabelerProfile) -> str:
-        return ClientType(profile.user.client_type).label
+        return str(CLIENT_TYPE_TITLES[ClientType(profile.user.client_type)])
 
-    @admin.display(description="batches passed", ordering="passed_count")
+    @admin.display(description=_("batches passed"), ordering="passed_count")
     def batches_passed(self, profile) -> int:
         return profile.passed_count
 
-    @admin.display(description="batches failed", ordering="failed_count")
+    @admin.display(description=_("batches failed"), ordering="failed_count")
     def batches_failed(self, profile) -> int:
         return profile.failed_count
 
-    @admin.display(description="activity")
+    @admin.display(description=_("activity"))
     def summary(self, profile: LabelerProfile) -> str:
         s = selectors.labeler_summary(profile.user)
         failed = Batch.objects.filter(user=profile.user, score=0).count()
         return format_html(
-            '<dl data-testid="labeler-summary"><dt>batches issued</dt><dd>{}</dd><dt>batches returned</dt><dd>{}</dd>'
-            "<dt>batches passed</dt><dd>{}</dd><dt>batches failed</dt><dd>{}</dd><dt>labels</dt><dd>{}</dd></dl>",
+            '<dl data-testid="labeler-summary"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>'
+            "<dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+            gettext("batches issued"),
             s.batches_issued,
+            gettext("batches returned"),
             s.batches_returned,
+            gettext("batches passed"),
             s.batches_passed,
+            gettext("batches failed"),
             failed,
+            gettext("labels"),
             s.labels,
         )
 
-    @admin.display(description=f"latest {RECENT_LIMIT} batches")
+    @admin.display(description=interpolate_lazy(_("latest %(count)d batches"), {"count": RECENT_LIMIT}))
     def recent_batches(self, profile: LabelerProfile) -> str:
         rows = list(selectors.batches_of_user(profile.user)[:RECENT_LIMIT])
         if not rows:
-            return "No batches yet."
+            return gettext("No batches yet.")
 
         def outcome(batch: Batch) -> str:
             if batch.return_time is None:
-                return "not returned"
+                return gettext("not returned")
             if batch.score is None:
-                return "researcher batch"
-            return f"passed (+{batch.score})" if batch.score > 0 else "failed"
+                return gettext("researcher batch")
+            return gettext("passed (+%(score)d)") % {"score": batch.score} if batch.score > 0 else gettext("failed")
 
         body = format_html_join(
             "",
@@ -440,16 +490,21 @@ class LabelerAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            '<table data-testid="labeler-batches"><thead><tr><th>batch</th><th>issued</th><th>returned</th>'
-            "<th>outcome</th><th>score / raw before</th></tr></thead><tbody>{}</tbody></table>",
+            '<table data-testid="labeler-batches"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("batch"),
+            gettext("issued"),
+            gettext("returned"),
+            gettext("outcome"),
+            gettext("score / raw before"),
             body,
         )
 
-    @admin.display(description=f"latest {RECENT_LIMIT} labels")
+    @admin.display(description=interpolate_lazy(_("latest %(count)d labels"), {"count": RECENT_LIMIT}))
     def recent_labels(self, profile: LabelerProfile) -> str:
         rows = list(selectors.labels_of_user(profile.user)[:RECENT_LIMIT])
         if not rows:
-            return "No labels yet."
+            return gettext("No labels yet.")
         body = format_html_join(
             "",
             "<tr><td>{}</td><td><a href='{}'>{}</a></td><td>{}</td></tr>",
@@ -464,7 +519,11 @@ class LabelerAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><thead><tr><th>time</th><th>clip</th><th>label</th></tr></thead><tbody>{}</tbody></table>", body
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("time"),
+            gettext("clip"),
+            gettext("label"),
+            body,
         )
 
     def save_model(self, request, obj, form, change):

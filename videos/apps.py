@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VideosConfig(AppConfig):
     name = "videos"
-    verbose_name = "Videos"
+    verbose_name = _("Videos")

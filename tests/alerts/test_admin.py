@@ -70,6 +70,21 @@ def test_lists_render_for_a_manager(admin_client):
     assert 'src="/media/alerts/safe/' in safe_html
 
 
+def test_the_alerts_admin_speaks_simplified_chinese():
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    browser.force_login(UserFactory(username="chief", role=Role.MANAGER))
+    registration = make_truck()
+    html = browser.get(reverse("admin:alerts_device_changelist")).content.decode()
+    assert "卡车告警" in html and "卡车" in html  # the app's name, the truck column
+    assert "吊销令牌(设备须重新注册)" in html  # an action name
+    assert "Revoke tokens" not in html
+    response = _act(browser, "device", "revoke_device_tokens", [registration.device.pk])
+    assert "已吊销 1 台设备的令牌。" in response.content.decode()
+    alert = make_alert(registration, frames=1)
+    page = browser.get(reverse("admin:alerts_alert_change", args=[alert.pk])).content.decode()
+    assert 'alt="第 0 帧"' in page
+
+
 def test_alert_page_shows_its_frames_as_thumbnails_from_storage(admin_client):
     alert = make_alert(make_truck(), frames=3)
     html = admin_client.get(reverse("admin:alerts_alert_change", args=[alert.pk])).content.decode()

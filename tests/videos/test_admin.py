@@ -71,7 +71,7 @@ def test_state_actions_go_through_set_label_state(researcher_web, researcher, ac
     clips = VideoFactory.create_batch(2, label_state=5)
     response = run_action(researcher_web, CHANGELIST, action, clips)
     assert response.status_code == 200
-    assert "2 clip(s) now have researcher state" in response.content.decode()
+    assert "2 clips now have researcher state" in response.content.decode()
     for clip in clips:
         clip.refresh_from_db()
         assert clip.label_state_admin == state
@@ -79,6 +79,19 @@ def test_state_actions_go_through_set_label_state(researcher_web, researcher, ac
         assert clip.label_update_time is not None
         label = Label.objects.get(video=clip)
         assert (label.user, label.batch, label.label) == (researcher, None, state)
+
+
+def test_the_clips_admin_speaks_simplified_chinese(manager):
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    browser.force_login(manager)
+    clips = VideoFactory.create_batch(2, label_state_admin=47)
+    html = browser.get(CHANGELIST).content.decode()
+    assert "研究员状态" in html and "最终标注" in html  # column titles
+    assert "设置研究员状态:金标准:有烟" in html and "标为无效数据(两列)" in html  # action names
+    assert "金标准:有烟" in html and "金标准或无效数据" in html  # cells: researcher state, final label
+    assert "Set researcher state" not in html and "final label" not in html
+    response = run_action(browser, CHANGELIST, "set_researcher_state_32", clips)
+    assert "已将 2 个视频片段的研究员状态设为 金标准:无烟。" in response.content.decode()
 
 
 def test_a_manager_who_is_not_a_researcher_may_set_states(manager_web, manager):
@@ -107,7 +120,7 @@ def test_mark_similar_clips_as_bad_uses_the_mark_bad_videos_rule(researcher_web)
     other_day = VideoFactory(file_name=clip_name(4, left=500, top=700, date="2019-01-20"))
     selected = VideoFactory(file_name=base)
     response = run_action(researcher_web, CHANGELIST, "mark_similar_bad", [selected])
-    assert "2 clip(s) similar to the selection marked as bad" in response.content.decode()
+    assert "2 clips similar to the selection marked as bad" in response.content.decode()
     states = dict(Video.objects.values_list("pk", "label_state_admin"))
     assert states[selected.pk] == states[same_region.pk] == -2
     assert states[elsewhere.pk] == -1
