@@ -30,11 +30,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import common  # noqa: E402
+from bench.common import flush_redis, percentile, recreate_database  # noqa: E402
 from tests.processes import VENV_BIN, ManagedProcess, free_port, wait_healthy  # noqa: E402
 
 DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/bench_alerts"
@@ -44,90 +45,23 @@ LOG_DIR = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/bench-alerts"))
 MEDIA_ROOT = LOG_DIR / "media"  # emptied at the start of every run, like the database
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[rank]
-
-
 # --- the platform under test -----------------------------------------------------------------------
 
 
 def production_env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        DEBUG="false",
-        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
-        PYTHONUNBUFFERED="1",
-        LOG_LEVEL="WARNING",
+    return common.production_env(
+        database_url,
+        redis_url,
         # the frames this run stores (thousands of 50 KB files) stay out of the project's media folder
         MEDIA_ROOT=str(MEDIA_ROOT),
         DEVICE_REGISTRATION_RATE="10000/min",
-        # Django's persistent connections leak one connection per executor thread under ASGI (its docs say to
-        # disable them there); with the default 60 s the 32-device REST run exhausts MariaDB's 151 connections.
-        CONN_MAX_AGE=env.get("CONN_MAX_AGE", "0"),
     )
-    return env
-
-
-def recreate_database(database_url: str) -> None:
-    import MySQLdb
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("bench_"):
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark database's name must start with bench_")
-    connection = MySQLdb.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        passwd=parts.password or "",
-    )
-    try:
-        cursor = connection.cursor()
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    finally:
-        connection.close()
-
-
-def flush_redis(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
 
 
 def prepare(env: dict[str, str], log_dir: Path) -> str:
     """Migrate, create the watcher, and return a user token for it (issued with the servers' SECRET_KEY)."""
-    import subprocess
-
-    with open(log_dir / "migrate.log", "wb") as log:
-        subprocess.run(
-            [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput"],
-            cwd=BASE_DIR,
-            env=env,
-            check=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelplatform.settings")
-    import django
-
-    django.setup()
+    (log_dir / "migrate.log").write_text(common.manage(env, "migrate", "--noinput"))
+    common.setup_django(env)
     from accounts import services
     from accounts.models import Role
     from accounts.tokens import issue_user_token

@@ -38,6 +38,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.common import manage, production_env, recreate_database  # noqa: E402
+
 MANAGER = ("bench-manager", "Rq5-copper-Lantern-77")
 EXPERT_PASSWORD = "Tz8-velvet-Orchid-41"
 AREA = "medicine"
@@ -85,58 +87,6 @@ def application_factory():
 
 
 # ---------------------------------------------------------------- client side
-def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        DEBUG="false",
-        SECRET_KEY="bench-qa-" + "x" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="labelplatform.settings",
-    )
-    return env
-
-
-def _recreate_database(database_url: str) -> None:
-    import MySQLdb
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("bench"):
-        raise SystemExit(f"refusing to drop database {name!r}: its name must start with 'bench'")
-    db = MySQLdb.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        passwd=parts.password or "",
-    )
-    cursor = db.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    db.close()
-
-
-def _manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 def _rows(count: int, seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
     words = ("fever", "dose", "symptom", "clinic", "therapy", "infection", "diagnosis", "chronic", "acute")
@@ -346,15 +296,15 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")
     if not database_url.startswith("mysql://"):
         raise SystemExit("DATABASE_URL must be a mysql:// URL (MariaDB)")
-    env = _env(database_url, redis_url)
+    env = production_env(database_url, redis_url)
     from tests.processes import free_port, wait_healthy
 
     print(f"database {urlsplit(database_url).path.lstrip('/')}, redis {redis_url}, DEBUG=false", flush=True)
-    _recreate_database(database_url)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "create_user", MANAGER[0], "--role", "manager", "--password-stdin", stdin=MANAGER[1] + "\n")
+    recreate_database(database_url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "create_user", MANAGER[0], "--role", "manager", "--password-stdin", stdin=MANAGER[1] + "\n")
     for j in range(args.experts):
-        _manage(
+        manage(
             env,
             "create_user",
             f"bench-expert-{j}",

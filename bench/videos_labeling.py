@@ -45,6 +45,8 @@ from urllib.parse import urlencode, urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import common  # noqa: E402
+from bench.common import flush_redis, percentile, recreate_database  # noqa: E402
 from tests.processes import VENV_BIN, ManagedProcess, free_port, wait_healthy  # noqa: E402
 
 DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/bench_videos"
@@ -56,101 +58,14 @@ CPU_PER_CALL: dict[str, float] = {}  # median Python CPU ms per call in this pro
 WALL_PER_CALL: dict[str, float] = {}  # most batches kept from one get_batch phase for the send_batch phase
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[rank]
-
-
-# --- the platform under test -----------------------------------------------------------------------------
-
-
 def production_env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        DEBUG="false",
-        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
-        PYTHONUNBUFFERED="1",
-        LOG_LEVEL="WARNING",
-        LABELER_LOGIN_RATE="1000000/min",  # the benchmark logs in a thousand labelers from one IP
-        # Django's persistent connections leak one connection per executor thread under ASGI (its docs say
-        # to disable them there), so every request opens its own MariaDB connection, as in production.
-        CONN_MAX_AGE=env.get("CONN_MAX_AGE", "0"),
-    )
-    return env
-
-
-def recreate_database(database_url: str) -> None:
-    import MySQLdb
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("bench_"):
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark database's name must start with bench_")
-    connection = MySQLdb.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        passwd=parts.password or "",
-    )
-    try:
-        cursor = connection.cursor()
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    finally:
-        connection.close()
-
-
-def flush_redis(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
+    # the benchmark logs in a thousand labelers from one IP
+    return common.production_env(database_url, redis_url, LABELER_LOGIN_RATE="1000000/min")
 
 
 def migrate_and_setup(env: dict[str, str], log_dir: Path) -> None:
-    import subprocess
-
-    with open(log_dir / "migrate.log", "wb") as log:
-        subprocess.run(
-            [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput"],
-            cwd=BASE_DIR,
-            env=env,
-            check=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    for key in (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "DEBUG",
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "SECURE_SSL_REDIRECT",
-        "SESSION_COOKIE_SECURE",
-        "CSRF_COOKIE_SECURE",
-        "SECURE_HSTS_SECONDS",
-        "LABELER_LOGIN_RATE",
-        "CONN_MAX_AGE",
-        "LOG_LEVEL",
-    ):
-        os.environ[key] = env[key]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelplatform.settings")
-    import django
-
-    django.setup()
+    (log_dir / "migrate.log").write_text(common.manage(env, "migrate", "--noinput"))
+    common.setup_django(env)
 
 
 def clip_records(count: int) -> list[dict]:
