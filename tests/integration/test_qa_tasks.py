@@ -6,14 +6,12 @@ other, the overdue job runs in a real Celery worker, and large uploads/assignmen
 from __future__ import annotations
 
 import json
-import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connections
 from django.utils import timezone
 from websockets.sync.client import connect
 
@@ -26,6 +24,7 @@ from labelplatform.errors import Conflict, DoesNotExist
 from tasks import services
 from tasks.models import Task
 from tests.datasets.factories import row
+from tests.integration.races import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,32 +33,6 @@ PASSWORD = "pw-qa-integration-2026"
 
 def _user(username: str, role: str, **kwargs):
     return account_services.create_user(username=username, password=PASSWORD, role=role, validate=False, **kwargs)
-
-
-def _race(workers: int, action) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(workers)
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(index: int):
-        try:
-            barrier.wait(timeout=30)
-            value = action(index)
-            with lock:
-                results.append(value)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 def _dataset(boss, n: int, area: str = "medicine") -> Dataset:
@@ -77,7 +50,7 @@ def test_concurrent_assignments_never_give_an_item_twice(evidence):
     def assign(i):
         return services.assign_area(dataset=dataset, area="medicine", experts=[experts[i]], due_time=due, by=boss)
 
-    results, errors = _race(4, assign)
+    results, errors = run_together(4, assign)
     assert len(results) == 1, errors
     assert len(errors) == 3 and all(isinstance(e, Conflict) for e in errors)
     assert Task.objects.count() == 1
@@ -92,7 +65,7 @@ def test_concurrent_urges_all_count():
     [task] = services.assign_area(
         dataset=dataset, area="medicine", experts=[doc], due_time=timezone.now() + timedelta(days=1), by=boss
     )
-    results, errors = _race(6, lambda i: services.urge_task(task=task, by=boss))
+    results, errors = run_together(6, lambda i: services.urge_task(task=task, by=boss))
     assert not errors and len(results) == 6
     task.refresh_from_db()
     assert task.urge_count == 6 and task.is_highlight
@@ -132,7 +105,7 @@ def test_hand_over_racing_saves_reviews_and_urges_loses_nothing(evidence, delay)
                 pass
         return saved
 
-    results, errors = _race(8, act)
+    results, errors = run_together(8, act)
     assert not [e for e in errors if not isinstance(e, Conflict)], errors
     on_old = DataItem.objects.filter(task=old)
     moved = DataItem.objects.filter(task__original=old)

@@ -6,47 +6,20 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from tests.integration.races import run_together
 from tests.videos.conftest import log_in
 from tests.videos.factories import VideoFactory, gold_videos
 from videos import states, tokens
 from videos.models import Batch, Label, LabelerProfile, Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(workers: int, action) -> tuple[list, list[BaseException]]:
-    """Run `action(i)` in `workers` threads released together; each thread has its own connection."""
-    barrier = threading.Barrier(workers)
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(index: int):
-        try:
-            barrier.wait(timeout=30)
-            value = action(index)
-            with lock:
-                results.append(value)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 def _post(path: str, body: dict):
@@ -82,7 +55,7 @@ def test_duplicate_sends_apply_once(evidence):
         "video_token": _ready_token(user, body),
     }
     workers = 8
-    results, errors = _race(workers, lambda i: _post("/api/v1/send_batch", payload))
+    results, errors = run_together(workers, lambda i: _post("/api/v1/send_batch", payload))
     assert not errors, errors
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200] + [409] * (workers - 1)
@@ -115,7 +88,7 @@ def test_simultaneous_labels_on_one_clip_never_lose_a_vote(evidence):
             prepared.append(
                 {"data": data, "user_token": user_tokens["user_token"], "video_token": _ready_token(user, body)}
             )
-        results, errors = _race(2, lambda i, sends=prepared: _post("/api/v1/send_batch", sends[i]))
+        results, errors = run_together(2, lambda i, sends=prepared: _post("/api/v1/send_batch", sends[i]))
         assert not errors, errors
         assert [r.status_code for r in results] == [200, 200]
         final = set(Video.objects.filter(pk__in=[c.pk for c in clips]).values_list("label_state", flat=True))
@@ -137,7 +110,7 @@ def test_simultaneous_researcher_decisions(evidence):
             {"data": [{"video_id": clip.pk, "label": codes[i]}], "user_token": researchers[i][1]["user_token"]},
         ).status_code
 
-    results, errors = _race(6, act)
+    results, errors = run_together(6, act)
     assert not errors and results == [204] * 6
     clip.refresh_from_db()
     assert Label.objects.filter(video=clip).count() == 6
