@@ -12,9 +12,10 @@ from accounts.models import MANAGERS_GROUP, RESEARCHERS_GROUP, ClientType, Conne
 ROLE_GROUPS = (MANAGERS_GROUP, RESEARCHERS_GROUP)
 
 
-def _managers_only(request) -> bool:
+def managers_only(request) -> bool:
+    """Who reaches the platform's admin pages: active managers and superusers (every app's admin uses it)."""
     user = request.user
-    return bool(user.is_active and (user.is_superuser or user.is_manager))
+    return bool(user.is_active and (user.is_superuser or getattr(user, "is_manager", False)))
 
 
 def _role_action(role: str):
@@ -101,19 +102,19 @@ class PlatformUserAdmin(UserAdmin):
     ]
 
     def has_module_permission(self, request):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_view_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_add_permission(self, request):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_change_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_delete_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         """ "Managers" and "Researchers" follow the role (set by the actions); other groups are free."""
@@ -152,7 +153,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         return False
 
     def has_module_permission(self, request):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_view_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import ClientType, Role, User
 
@@ -11,6 +11,14 @@ def active_experts() -> QuerySet[User]:
     """Experts a manager can assign work to: active, not blacklisted, by id (seed 002 `/user/list`)."""
     return (
         User.objects.filter(role=Role.EXPERT, is_active=True).exclude(client_type=ClientType.BLACKLISTED).order_by("id")
+    )
+
+
+def active_managers() -> QuerySet[User]:
+    """Who may act as a manager (the query form of `User.is_manager`): active, not blacklisted managers and
+    superusers."""
+    return User.objects.filter(Q(role=Role.MANAGER) | Q(is_superuser=True), is_active=True).exclude(
+        client_type=ClientType.BLACKLISTED
     )
 
 

@@ -1,12 +1,26 @@
-"""Login and registration throttles; rates are read from settings at request time."""
+"""Throttles whose rates are read from settings at request time (so tests and operators can change
+them), and the client address they count by. The other apps' throttles build on these."""
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
-class _SettingRateThrottle(SimpleRateThrottle):
+def client_ip(request) -> str | None:
+    """The caller's address as the throttles see it (`NUM_PROXIES` decides whether X-Forwarded-For
+    counts), normalised; None when there is no valid one."""
+    ident = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address((ident or "").strip()))
+    except ValueError:
+        return None
+
+
+class SettingRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate is the setting named `rate_setting`, read at each request."""
+
     rate_setting = ""
 
     def get_rate(self):
@@ -18,25 +32,26 @@ class _SettingRateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
 
-class LabelerLoginThrottle(_SettingRateThrottle):
+class ClientIPThrottle(SettingRateThrottle):
+    """Counted per client address."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LabelerLoginThrottle(ClientIPThrottle):
     """Seed 000 login, per client IP (`LABELER_LOGIN_RATE`)."""
 
     scope = "labeler_login"
     rate_setting = "LABELER_LOGIN_RATE"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class LoginIPThrottle(_SettingRateThrottle):
+class LoginIPThrottle(ClientIPThrottle):
     scope = "login_ip"
     rate_setting = "LOGIN_RATE"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class LoginUsernameThrottle(_SettingRateThrottle):
+class LoginUsernameThrottle(SettingRateThrottle):
     """Per username, so one account cannot be guessed at from many addresses."""
 
     scope = "login_username"
@@ -53,9 +68,6 @@ class LoginUsernameThrottle(_SettingRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class RegistrationThrottle(_SettingRateThrottle):
+class RegistrationThrottle(ClientIPThrottle):
     scope = "registration"
     rate_setting = "REGISTRATION_RATE"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

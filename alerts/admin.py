@@ -34,8 +34,12 @@ def thumbnail(image_field, *, height: int = 72, alt: str = "") -> str:
 
 
 class DevicePasswordForm(forms.Form):
-    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False, max_length=254)
-    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False, max_length=254)
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput, strip=False, max_length=services.PASSWORD_MAX_LENGTH
+    )
+    password2 = forms.CharField(
+        label=_("New password again"), widget=forms.PasswordInput, strip=False, max_length=services.PASSWORD_MAX_LENGTH
+    )
 
     def clean(self):
         data = super().clean()

@@ -15,13 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.tokens import issue_user_token
+from accounts.views.tokens import SessionTokenView
 from alerts.models import Behavior
 from alerts.selectors import can_watch_alerts
 
@@ -97,13 +94,8 @@ class IsAlertWatcher(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and can_watch_alerts(request.user))
 
 
-class MonitorTokenView(APIView):
-    """A short-lived user token for the monitor page's script (session + CSRF token required)."""
-
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAlertWatcher]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=["alerts"],
         summary="Monitor page: a short-lived watcher token for the signed-in session user",
         request=None,
@@ -112,7 +104,11 @@ class MonitorTokenView(APIView):
             403: OpenApiResponse(description="Not signed in, not an alert watcher, or no CSRF token"),
         },
     )
-    def post(self, request):
-        lifetime = settings.ALERTS_MONITOR_TOKEN_LIFETIME
-        token = issue_user_token(request.user, lifetime=lifetime)
-        return Response({"token": token, "expires_in": int(lifetime.total_seconds())})
+)
+class MonitorTokenView(SessionTokenView):
+    """A short-lived user token for the monitor page's script (session + CSRF token required)."""
+
+    permission_classes = [IsAlertWatcher]
+
+    def get_lifetime(self):
+        return settings.ALERTS_MONITOR_TOKEN_LIFETIME

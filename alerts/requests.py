@@ -25,14 +25,9 @@ from alerts.errors import (
     wrong_value,
 )
 from alerts.models import Device
+from alerts.services import alerts_zone
 
 _ABSENT = object()
-
-
-def _zone():
-    from alerts.services import alerts_zone
-
-    return alerts_zone()
 
 
 class Fields:
@@ -79,7 +74,7 @@ class Fields:
         if not isinstance(value, str):
             raise alert_answer(400, wrong_type(name))
         try:
-            return inputs.parse_datetime(value, _zone())
+            return inputs.parse_datetime(value, alerts_zone())
         except inputs.BadValue as exc:
             raise alert_answer(400, AlertMessage.BAD_DATE) from exc
 
@@ -187,7 +182,7 @@ class WatcherQuery:
         if value is None:
             return None
         try:
-            return inputs.parse_datetime(value, _zone())
+            return inputs.parse_datetime(value, alerts_zone())
         except inputs.BadValue as exc:
             raise alert_answer(400, wrong_param(name)) from exc
 

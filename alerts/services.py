@@ -27,6 +27,8 @@ from alerts import events, images
 from alerts.errors import AlertMessage, Unauthorized, wrong_value
 from alerts.inputs import BadValue, normalise_mac
 from alerts.models import Alert, Behavior, Device, Frame, SafeFrame, Truck, TruckStatus
+from alerts.serializers import alert_data  # the alert object of alerts.md §4.3 (also what watchers receive)
+from alerts.tokens import issue_device_token
 from labelplatform.errors import Conflict, DomainError, InvalidInput, NotAllowed, TooLarge
 
 PASSWORD_MAX_LENGTH = 254  # 255 characters or more is "Password is too large." (alerts.md §5.4)
@@ -69,15 +71,19 @@ def alerts_zone() -> ZoneInfo:
 # --- devices ------------------------------------------------------------------------------------------
 
 
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or not password:
+        raise InvalidInput(wrong_value("password"), field="password")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise TooLarge(AlertMessage.PASSWORD_TOO_LARGE, field="password")
+
+
 def _check_device_fields(*, mac: str, password: str, name: str | None) -> str:
     try:
         mac = normalise_mac(mac)
     except BadValue as exc:
         raise InvalidInput(AlertMessage.BAD_MAC, field="mac") from exc
-    if not isinstance(password, str) or not password:
-        raise InvalidInput(wrong_value("password"), field="password")
-    if len(password) > PASSWORD_MAX_LENGTH:
-        raise TooLarge(AlertMessage.PASSWORD_TOO_LARGE, field="password")
+    _check_password(password)
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX_LENGTH):
         raise InvalidInput(wrong_value("name"), field="name")
     return mac
@@ -92,8 +98,6 @@ def register_device(
     `must_exist` is the seed's `PUT` (token refresh): an unknown MAC is 401. Two concurrent first
     registrations of one MAC end with one device (the loser signs in to the winner's row).
     """
-    from alerts.tokens import issue_device_token
-
     mac = _check_device_fields(mac=mac, password=password, name=name)
     for _attempt in range(2):
         device = Device.objects.select_related("truck").filter(mac=mac).first()
@@ -165,10 +169,7 @@ def revoke_device_tokens(*, device: Device) -> Device:
 
 def set_device_password(*, device: Device, password: str) -> Device:
     """A new password (hashed); tokens issued under the old one stop working."""
-    if not isinstance(password, str) or not password:
-        raise InvalidInput(wrong_value("password"), field="password")
-    if len(password) > PASSWORD_MAX_LENGTH:
-        raise TooLarge(AlertMessage.PASSWORD_TOO_LARGE, field="password")
+    _check_password(password)
     return _bump_token_version(device, password=make_password(password))
 
 
@@ -239,13 +240,6 @@ def close_alert(*, alert: Alert | int, alert_end: datetime, device: Device | Non
         locked.truck = device.truck if device is not None else Truck.objects.get(pk=locked.truck_id)
         events.publish_alert_event(events.CLOSED, alert_data(locked))
     return locked
-
-
-def alert_data(alert: Alert) -> dict:
-    """The alert object of alerts.md §4.3 (also what watchers receive)."""
-    from alerts.serializers import alert_data as present
-
-    return present(alert)
 
 
 # --- frames -------------------------------------------------------------------------------------------

@@ -7,17 +7,14 @@ docs/alerts.md.
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers
 from rest_framework.parsers import BaseParser
-from rest_framework.throttling import BaseThrottle
 
 from accounts.families import AlertApiView, alert_answer, alert_error, alert_success
 from accounts.serializers import AlertError
-from accounts.throttles import _SettingRateThrottle
+from accounts.throttles import ClientIPThrottle, client_ip
 from alerts import selectors, services
 from alerts.errors import AlertMessage
 from alerts.models import Behavior, TruckStatus
@@ -88,22 +85,16 @@ class SeedView(AlertApiView):
     parser_classes = [StreamJSONParser]
 
 
-class DeviceRegistrationThrottle(_SettingRateThrottle):
+class DeviceRegistrationThrottle(ClientIPThrottle):
     """Device registration per client IP (`DEVICE_REGISTRATION_RATE`)."""
 
     scope = "device_registration"
     rate_setting = "DEVICE_REGISTRATION_RATE"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-def _client_ip(request) -> str | None:
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
+def _page_data(key: str, items: list, found: selectors.Page) -> dict:
+    """One page of a watcher list, with the seed's paging keys."""
+    return {key: items, "totalItems": found.total, "totalPages": found.pages, "perPage": found.per_page}
 
 
 class JetsonRegisterView(SeedView):
@@ -117,7 +108,7 @@ class JetsonRegisterView(SeedView):
         password = body.text("password")
         name = body.text("name")
         registration = services.register_device(
-            mac=mac, password=password, name=name, ip=_client_ip(request), must_exist=must_exist
+            mac=mac, password=password, name=name, ip=client_ip(request), must_exist=must_exist
         )
         return alert_success(
             {"id": registration.device.pk, "truck_id": registration.truck.pk, "token": registration.token}
@@ -246,14 +237,7 @@ class AlertView(SeedView):
             sort_order=(query.choice("sort_order", ("asc", "desc"), lower=True) or "desc"),
         )
         found = selectors.page_of(selectors.alerts_for_watchers(filters), page=page, per_page=limit)
-        return alert_success(
-            {
-                "alerts": [alert_data(alert) for alert in found.items],
-                "totalItems": found.total,
-                "totalPages": found.pages,
-                "perPage": found.per_page,
-            }
-        )
+        return alert_success(_page_data("alerts", [alert_data(alert) for alert in found.items], found))
 
 
 class FrameBodyLimitMixin:
@@ -323,14 +307,7 @@ class LogView(FrameBodyLimitMixin, SeedView):
             raise alert_answer(404, AlertMessage.ALERT_UNKNOWN)
         frames = selectors.frames_of_alert(alert_id=alert_id, frame_timestamp=frame_timestamp, frame_index=frame_index)
         found = selectors.page_of(frames, page=page, per_page=selectors.FRAMES_PER_PAGE)
-        return alert_success(
-            {
-                "frames": [frame_data(frame) for frame in found.items],
-                "totalItems": found.total,
-                "totalPages": found.pages,
-                "perPage": found.per_page,
-            }
-        )
+        return alert_success(_page_data("frames", [frame_data(frame) for frame in found.items], found))
 
 
 class SafeFrameView(FrameBodyLimitMixin, SeedView):
@@ -411,13 +388,7 @@ class TruckListView(SeedView):
         trucks = selectors.trucks_for_watchers(name=name, status=status, with_alert_counts=with_last)
         found = selectors.page_of(trucks, page=page, per_page=limit)
         last = selectors.last_alerts_of([truck.pk for truck in found.items]) if with_last else {}
-        return alert_success(
-            {
-                "trucks": [
-                    truck_data(truck, last_alert=last.get(truck.pk), with_last_alert=with_last) for truck in found.items
-                ],
-                "totalItems": found.total,
-                "totalPages": found.pages,
-                "perPage": found.per_page,
-            }
-        )
+        trucks_data = [
+            truck_data(truck, last_alert=last.get(truck.pk), with_last_alert=with_last) for truck in found.items
+        ]
+        return alert_success(_page_data("trucks", trucks_data, found))

@@ -18,12 +18,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import managers_only
 from datasets import exports, selectors, services
 from datasets.forms import AssignAreaForm, DatasetUploadForm
 from datasets.models import DataItem, Dataset
 from labelplatform.errors import DomainError
 from tasks import services as task_services
-from tasks.admin import READ_ONLY_PAGE, decision_action, managers_only
+from tasks.admin import READ_ONLY_PAGE, decision_action
 from tasks.forms import active_experts
 from tasks.selectors import item_history
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
 from datasets.models import Dataset
 from datasets.selectors import items_for_export
+from labelplatform.streaming import streaming_response
 
 FORMATS = ("json", "jsonl", "csv")
 COLUMNS = (
@@ -139,25 +138,8 @@ def content_disposition(dataset: Dataset, fmt: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
-async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The chunks of a sync generator, each pulled in Django's sync thread (its queries run there)."""
-    end = object()
-    while True:
-        chunk = await sync_to_async(next, thread_sensitive=True)(chunks, end)
-        if chunk is end:
-            return
-        yield chunk
-
-
 def streaming_export(dataset: Dataset, fmt: str, *, request: HttpRequest | None = None) -> StreamingHttpResponse:
-    """The export as an attachment, streamed with flat memory under WSGI and ASGI alike.
-
-    Under ASGI, Django would read a *sync* iterator into one list before sending it (see
-    StreamingHttpResponse.__aiter__), so ASGI requests get an async iterator that pulls chunk by chunk.
-    """
-    chunks = export_chunks(dataset, fmt)
-    if isinstance(request, ASGIRequest):
-        chunks = _pulled(chunks)
-    response = StreamingHttpResponse(chunks, content_type=content_type(fmt))
+    """The export as an attachment, streamed with flat memory under WSGI and ASGI alike."""
+    response = streaming_response(request, export_chunks(dataset, fmt), content_type=content_type(fmt))
     response["Content-Disposition"] = content_disposition(dataset, fmt)
     return response

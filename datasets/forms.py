@@ -10,7 +10,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tasks.forms import NOTICE_MAX, ExpertChoiceField, FutureDateTimeField, OrderedExpertsMixin, active_experts
+from tasks.forms import ExpertChoiceField, FutureDateTimeField, OrderedExpertsMixin, active_experts
+from tasks.services import NOTICE_MAX
 
 FORMATS = [("", _("From the file name")), ("json", "JSON"), ("jsonl", "JSON Lines"), ("csv", "CSV")]
 

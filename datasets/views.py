@@ -21,13 +21,13 @@ from datasets.serializers import (
     SampleList,
     WorkforceError,
 )
-from datasets.workforce import WorkforceApiView, filter_samples, parse_sample_query, render_sample
+from datasets.workforce import WorkforceApiView, epoch_ms, filter_samples, parse_sample_query, render_sample
 from labelplatform.errors import DoesNotExist
 from tasks import selectors as task_selectors
 
 TAGS = ["seed 002: expert Q&A"]
 DATASET_ID = OpenApiParameter("dataset_id", int, required=True)
-_COMMON = {
+DATASET_RESPONSES = {  # the seed 002 endpoints that take a dataset_id
     400: OpenApiResponse(QaBadParameter, description="参数错误"),
     404: OpenApiResponse(QaResponse, description="数据集不存在"),
 }
@@ -35,7 +35,10 @@ _COMMON = {
 
 class DatasetGetView(QaView):
     @extend_schema(
-        operation_id="qa_dataset_get", tags=TAGS, parameters=[DATASET_ID], responses={200: QaAreaList, **_COMMON}
+        operation_id="qa_dataset_get",
+        tags=TAGS,
+        parameters=[DATASET_ID],
+        responses={200: QaAreaList, **DATASET_RESPONSES},
     )
     def get(self, request):
         self.require_manager(request)
@@ -116,7 +119,7 @@ class DatasetDownloadView(QaView):
         operation_id="qa_dataset_download",
         tags=TAGS,
         parameters=[DATASET_ID],
-        responses={200: QaDownload, **_COMMON},
+        responses={200: QaDownload, **DATASET_RESPONSES},
         description="Streamed JSON attachment `<dataset name>.json` (§4.6).",
     )
     def get(self, request):
@@ -127,10 +130,14 @@ class DatasetDownloadView(QaView):
 
 # --- seed 004 -----------------------------------------------------------------------------------------
 
-_SAMPLE_PARAMETERS = [
+WORKFORCE_TAGS = ["seed 004: team labeling"]
+WORKFORCE_PATH = [
     OpenApiParameter("project_id", str, OpenApiParameter.PATH, description="Accepted and ignored."),
     OpenApiParameter("dataset_id", str, OpenApiParameter.PATH),
     OpenApiParameter("workforce_task_id", str, OpenApiParameter.PATH),
+]
+_SAMPLE_PARAMETERS = [
+    *WORKFORCE_PATH,
     OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}),
     OpenApiParameter("offset", {"type": "integer", "minimum": 0, "default": 0}, description="Page index."),
     OpenApiParameter("sample_state", str),
@@ -158,7 +165,7 @@ def workforce_task(request, view: WorkforceApiView, dataset_id: str, workforce_t
 class SampleListView(WorkforceApiView):
     @extend_schema(
         operation_id="workforce_task_samples",
-        tags=["seed 004: team labeling"],
+        tags=WORKFORCE_TAGS,
         parameters=_SAMPLE_PARAMETERS,
         responses={200: SampleList, **WORKFORCE_ERRORS},
     )
@@ -181,7 +188,7 @@ def _history_entry(entry) -> dict:
         return {
             "kind": revision.kind,
             "by": revision.by.username if revision.by else None,
-            "time": int(revision.created_at.timestamp() * 1000),
+            "time": epoch_ms(revision.created_at),
             "before": {
                 "question": entry.before_question,
                 "answer": entry.before_answer,
@@ -192,7 +199,7 @@ def _history_entry(entry) -> dict:
     return {
         "kind": entry.kind,
         "by": entry.by.username if entry.by else None,
-        "time": int(entry.created_at.timestamp() * 1000),
+        "time": epoch_ms(entry.created_at),
         "accept": entry.accept,
         "comment": entry.comment,
         "score": entry.score,
@@ -202,8 +209,8 @@ def _history_entry(entry) -> dict:
 class SampleDetailView(WorkforceApiView):
     @extend_schema(
         operation_id="workforce_task_sample",
-        tags=["seed 004: team labeling"],
-        parameters=[*_SAMPLE_PARAMETERS[:3], OpenApiParameter("sample_id", str, OpenApiParameter.PATH)],
+        tags=WORKFORCE_TAGS,
+        parameters=[*WORKFORCE_PATH, OpenApiParameter("sample_id", str, OpenApiParameter.PATH)],
         responses={200: SampleDetail, **WORKFORCE_ERRORS},
         description="One sample of the task (the listing's fields) plus `history`: every save with the values "
         "before and after it, and every review/acceptance decision, oldest first.",

@@ -303,7 +303,8 @@ def filter_samples(items: QuerySet[DataItem], query: SampleQuery, *, dataset_nam
 # --- rendering --------------------------------------------------------------------------------------
 
 
-def _ms(moment: datetime | None) -> int | None:
+def epoch_ms(moment: datetime | None) -> int | None:
+    """The seed 004 time format: milliseconds since the epoch (None stays None)."""
     return int(moment.timestamp() * 1000) if moment else None
 
 
@@ -350,7 +351,7 @@ def labeler_of(expert) -> dict:
             "email": expert.email or None,
             "role": 0,
             "status": 2 if expert.last_login else 1,
-            "create_time": _ms(expert.date_joined),
+            "create_time": epoch_ms(expert.date_joined),
         }
     )
 
@@ -370,7 +371,7 @@ def render_sample(item: DataItem, *, task, dataset) -> dict:
             "sample_data": [item.current_question],
             "source": dataset.source,
             "sample_size": sample_size(item),
-            "sample_time": _ms(item.updated_at),
+            "sample_time": epoch_ms(item.updated_at),
             "sample_status": sample_status(item).value,
             "labels": sample_labels(item),
             "labelers": [labeler_of(task.expert)],

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import managers_only
 from labelplatform.errors import DomainError
 from tasks import services
 from tasks.forms import DecisionForm, ExtendDueTimeForm, HandOverForm, SampleForm
@@ -24,11 +25,6 @@ from tasks.statuses import manager_status
 
 # Change pages in this cockpit are read-only: every change goes through an action (a service).
 READ_ONLY_PAGE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
-
-
-def managers_only(request) -> bool:
-    user = request.user
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_manager))
 
 
 def refusal(error: DomainError) -> str:

@@ -7,15 +7,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts import selectors as account_selectors
+from accounts.models import User
+from datasets.models import SCORES as SCORE_LETTERS
+from tasks.services import COMMENT_MAX, NOTICE_MAX
 
-SCORES = [("", "—"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
-NOTICE_MAX = 2000
-COMMENT_MAX = 256
+SCORES = [("", "—"), *((letter, letter) for letter in SCORE_LETTERS)]
 
 
 def active_experts():
-    return User.objects.filter(role=Role.EXPERT, is_active=True).exclude(client_type=-1).order_by("username")
+    """The experts a manager can assign work to (accounts.selectors), by name for the forms' lists."""
+    return account_selectors.active_experts().order_by("username")
 
 
 class ExpertChoiceField(forms.ModelMultipleChoiceField):

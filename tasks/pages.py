@@ -22,13 +22,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.tokens import issue_user_token
+from accounts.views.tokens import SessionTokenView
 
 # The live socket (/ws/notifications/) authenticates by JWT; the page asks for a short-lived one, and a
 # new one each time it reconnects, so no long-lived token sits in the browser.
@@ -110,14 +107,8 @@ class IsExpertOrManager(permissions.BasePermission):
         return bool(user and user.is_authenticated and (user.is_expert or user.is_manager))
 
 
-class WorkspaceTokenView(APIView):
-    """A short-lived user token for the live socket of the expert workspace and of the managers' cockpit
-    (session + CSRF token required)."""
-
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [IsExpertOrManager]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=["tasks"],
         summary="Expert workspace and managers' cockpit: a short-lived token for /ws/notifications/",
         description=(
@@ -130,6 +121,12 @@ class WorkspaceTokenView(APIView):
             403: OpenApiResponse(description="Not signed in as an expert or a manager, or no CSRF token"),
         },
     )
-    def post(self, request):
-        token = issue_user_token(request.user, lifetime=SOCKET_TOKEN_LIFETIME)
-        return Response({"token": token, "expires_in": int(SOCKET_TOKEN_LIFETIME.total_seconds())})
+)
+class WorkspaceTokenView(SessionTokenView):
+    """A short-lived user token for the live socket of the expert workspace and of the managers' cockpit
+    (session + CSRF token required)."""
+
+    permission_classes = [IsExpertOrManager]
+
+    def get_lifetime(self):
+        return SOCKET_TOKEN_LIFETIME

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from datasets.models import SCORES
 from datasets.serializers import QaAnswer
+from tasks.services import COMMENT_MAX, NOTICE_MAX
 
 # --- seed 002 -----------------------------------------------------------------------------------------
 
@@ -32,14 +33,14 @@ class QaAssignRequest(serializers.Serializer):
     dataset_id = serializers.IntegerField()
     area = serializers.CharField(max_length=100)
     expert_id_list = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    notice = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    notice = serializers.CharField(required=False, allow_blank=True, max_length=NOTICE_MAX)
     due_time = serializers.CharField(help_text="YYYY/MM/DD[ HH:MM[:SS]], YYYY-MM-DD…, ISO 8601 or epoch ms")
 
 
 class QaReassignRequest(serializers.Serializer):
     mission_id = serializers.IntegerField()
     expert_id_list = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    mission_notice = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    mission_notice = serializers.CharField(required=False, allow_blank=True, max_length=NOTICE_MAX)
     mission_due_time = serializers.CharField()
 
 
@@ -68,7 +69,7 @@ class QaLabelRequest(serializers.Serializer):
 class SampleComment(serializers.Serializer):
     sample_id = serializers.CharField(max_length=20)
     accept = serializers.BooleanField()
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=256, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
     score = serializers.ChoiceField(choices=list(SCORES), required=False, allow_blank=True, allow_null=True)
     worker_id = serializers.CharField(required=False, allow_blank=True, help_text="Accepted and ignored.")
 
@@ -96,7 +97,7 @@ class AcceptanceRequest(serializers.Serializer):
 
 class AcceptanceStatusRequest(serializers.Serializer):
     action = serializers.ChoiceField(choices=["pass", "reject"], help_text="pass: accept all; reject: reject all")
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=256, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX, default="")
     score = serializers.ChoiceField(choices=list(SCORES), required=False, allow_blank=True, allow_null=True)
 
 

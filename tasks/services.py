@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, QuerySet, Value
 from django.utils import timezone
 
-from accounts.models import ClientType, Role, User
+from accounts.models import User
 from accounts.notifications import notify_user
+from accounts.selectors import active_managers
 from datasets.answers import ErrorCode
 from datasets.models import SCORES, DataItem, Dataset
 from datasets.uploads import TEXT_MAX, clean_answers
@@ -142,11 +143,7 @@ def _fmt(moment: datetime | None) -> str | None:
 def _cockpit_viewers() -> list[int]:
     """Every user who sees the cockpit: a manager's scope is the whole platform (datasets.selectors,
     tasks.selectors: one project per platform), so active, not blacklisted managers and superusers."""
-    return list(
-        User.objects.filter(Q(role=Role.MANAGER) | Q(is_superuser=True), is_active=True)
-        .exclude(client_type=ClientType.BLACKLISTED)
-        .values_list("pk", flat=True)
-    )
+    return list(active_managers().values_list("pk", flat=True))
 
 
 def push_task_progress(tasks: Iterable[Task]) -> None:

@@ -11,8 +11,15 @@ from accounts.serializers import QaBadParameter, QaResponse
 from datasets import inputs
 from datasets import selectors as dataset_selectors
 from datasets.qa import QaView
-from datasets.views import WORKFORCE_ERRORS, workforce_task
-from datasets.workforce import WorkforceApiView
+from datasets.views import (
+    DATASET_ID,
+    DATASET_RESPONSES,
+    WORKFORCE_ERRORS,
+    WORKFORCE_PATH,
+    WORKFORCE_TAGS,
+    workforce_task,
+)
+from datasets.workforce import WorkforceApiView, epoch_ms
 from labelplatform.errors import InvalidInput
 from tasks import selectors, services
 from tasks.models import RevisionKind
@@ -33,7 +40,6 @@ from tasks.serializers import (
 )
 
 TAGS = ["seed 002: expert Q&A"]
-WORKFORCE_TAGS = ["seed 004: team labeling"]
 _WRITE_RESPONSES = {
     200: OpenApiResponse(QaResponse, description="success / 未登录 / 非管理员用户"),
     400: OpenApiResponse(QaBadParameter, description="参数错误"),
@@ -93,12 +99,8 @@ class TaskListByDatasetView(QaView):
     @extend_schema(
         operation_id="qa_task_list_by_dataset",
         tags=TAGS,
-        parameters=[OpenApiParameter("dataset_id", int, required=True)],
-        responses={
-            200: QaTaskHistory,
-            400: OpenApiResponse(QaBadParameter, description="参数错误"),
-            404: OpenApiResponse(QaResponse, description="数据集不存在"),
-        },
+        parameters=[DATASET_ID],
+        responses={200: QaTaskHistory, **DATASET_RESPONSES},
     )
     def get(self, request):
         self.require_manager(request)
@@ -224,14 +226,10 @@ class DataLabelView(QaView):
 # --- seed 004: review and acceptance ------------------------------------------------------------------
 
 
-def _ms(moment) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def round_stats(stats: selectors.RoundStats) -> dict:
     data = {
         "task_id": str(stats.sample_round.pk),
-        "drawn_at": _ms(stats.sample_round.drawn_at),
+        "drawn_at": epoch_ms(stats.sample_round.drawn_at),
         "sampling_rate": stats.sample_round.rate,
         "sampling_num": stats.sample_round.count,
         "sampled_sample_count": stats.size,
@@ -265,11 +263,6 @@ def acceptance_report(task) -> dict:
     return report
 
 
-_PATH = [
-    OpenApiParameter("project_id", str, OpenApiParameter.PATH, description="Accepted and ignored."),
-    OpenApiParameter("dataset_id", str, OpenApiParameter.PATH),
-    OpenApiParameter("workforce_task_id", str, OpenApiParameter.PATH),
-]
 _DECISION_RESPONSES = {
     200: OpenApiResponse(DecidedCount),
     **WORKFORCE_ERRORS,
@@ -289,7 +282,7 @@ class ReviewView(_ManagerWorkforceView):
     @extend_schema(
         operation_id="workforce_task_review",
         tags=WORKFORCE_TAGS,
-        parameters=_PATH,
+        parameters=WORKFORCE_PATH,
         request=SampleComments,
         responses=_DECISION_RESPONSES,
         description="Review decisions (accept/reject, comment, score A–D) on labeled samples of the task; "
@@ -313,7 +306,7 @@ class AcceptanceCommentView(ReviewView):
     @extend_schema(
         operation_id="workforce_task_acceptance_comment",
         tags=WORKFORCE_TAGS,
-        parameters=_PATH,
+        parameters=WORKFORCE_PATH,
         request=SampleComments,
         responses=_DECISION_RESPONSES,
         description="Acceptance decisions on labeled samples (sampled or not); a rejection sends the item back.",
@@ -326,7 +319,7 @@ class AcceptanceView(_ManagerWorkforceView):
     @extend_schema(
         operation_id="workforce_task_acceptance_start",
         tags=WORKFORCE_TAGS,
-        parameters=_PATH,
+        parameters=WORKFORCE_PATH,
         request=AcceptanceRequest,
         responses={200: SamplingStats, **WORKFORCE_ERRORS, 409: OpenApiResponse(description="DATA.0409")},
         description="Draw an acceptance sample: `sampling_num` items, or ⌈`sampling_rate` × the labeled, not yet "
@@ -348,7 +341,7 @@ class AcceptanceReportView(_ManagerWorkforceView):
     @extend_schema(
         operation_id="workforce_task_acceptance_report",
         tags=WORKFORCE_TAGS,
-        parameters=_PATH,
+        parameters=WORKFORCE_PATH,
         responses={200: AcceptanceReport, **WORKFORCE_ERRORS},
         description="Every sampling round of the task with its pass rate (accepted ÷ decided).",
     )
@@ -361,7 +354,7 @@ class AcceptanceStatusView(_ManagerWorkforceView):
     @extend_schema(
         operation_id="workforce_task_acceptance_status",
         tags=WORKFORCE_TAGS,
-        parameters=_PATH,
+        parameters=WORKFORCE_PATH,
         request=AcceptanceStatusRequest,
         responses=_DECISION_RESPONSES,
         description="`pass` accepts / `reject` rejects every sampled, labeled, not yet checked sample of the task.",

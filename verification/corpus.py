@@ -73,7 +73,6 @@ PHOTOS = (
     "coins.png",
     "moon.png",
 )
-FOOTAGE = ("bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4")
 PROCEDURAL = ("shapes", "text", "plasma", "clouds", "bars")
 TEST_SHARE = 0.3
 EXTRA_HONEST = 3  # honest renditions beyond the ladder, at rungs up to 480p

@@ -17,16 +17,11 @@ from verification.models import VerificationJob
 
 def jobs_visible_to(user) -> QuerySet[VerificationJob]:
     jobs = VerificationJob.objects.all()
-    if user is not None and user.is_authenticated and getattr(user, "is_manager", False):
+    if user is None or not user.is_authenticated:
+        return jobs.filter(requested_by__isnull=True)
+    if user.is_manager:
         return jobs
-    if user is not None and user.is_authenticated:
-        return jobs.filter(Q(requested_by__isnull=True) | Q(requested_by=user))
-    return jobs.filter(requested_by__isnull=True)
-
-
-def job_for_caller(*, job_id, user) -> VerificationJob:
-    """The job if the caller may read it; `VerificationJob.DoesNotExist` otherwise."""
-    return jobs_visible_to(user).get(pk=job_id)
+    return jobs.filter(Q(requested_by__isnull=True) | Q(requested_by=user))
 
 
 def wait_for_job(*, job_id, timeout: float) -> VerificationJob:

@@ -102,24 +102,24 @@ def submit_verification(
         if earlier is not None:
             return Submission(earlier, replayed=True)
     _check_uploads(document, uploads)
-    placeholders = {name: name for name in uploads}
-    _locate_all(document, placeholders)  # refuse bad URIs before anything is written
+    # Refuse bad URIs before anything is written; an upload's target is its filename until it is stored.
+    source, *rendition_locations = _locate_all(document, {name: name for name in uploads})
 
     job_id = uuid.uuid4()
     stored = _store_uploads(job_id, uploads)
     try:
-        source = _locate(document.source, stored, field="source")
+        source = _stored(source, stored)
         renditions = [
             {
                 "uri": rendition.uri,
-                "location": _locate(rendition.uri, stored, field=f"renditions[{index}].uri").as_dict(),
+                "location": _stored(location, stored).as_dict(),
                 "sent": rendition.sent,
                 "height": rendition.height,
                 "width": rendition.width,
                 "frame_rate": rendition.frame_rate,
                 "pixels": rendition.pixels,
             }
-            for index, rendition in enumerate(document.renditions)
+            for rendition, location in zip(document.renditions, rendition_locations, strict=True)
         ]
         _check_local_source(source)
         request = {
@@ -196,10 +196,22 @@ def _locate(uri: str, uploads: Mapping[str, str], *, field: str) -> uris.Locatio
         raise InvalidInput(f"{field}: {exc}", field=field, code=ErrorCode.URI_REFUSED) from exc
 
 
-def _locate_all(document: VerifyRequest, uploads: Mapping[str, str]) -> None:
-    _locate(document.source, uploads, field="source")
-    for index, rendition in enumerate(document.renditions):
-        _locate(rendition.uri, uploads, field=f"renditions[{index}].uri")
+def _locate_all(document: VerifyRequest, uploads: Mapping[str, str]) -> list[uris.Location]:
+    """The source's location, then each rendition's."""
+    return [
+        _locate(document.source, uploads, field="source"),
+        *(
+            _locate(rendition.uri, uploads, field=f"renditions[{index}].uri")
+            for index, rendition in enumerate(document.renditions)
+        ),
+    ]
+
+
+def _stored(location: uris.Location, stored: Mapping[str, str]) -> uris.Location:
+    """An upload's location with its storage name in place of its filename."""
+    if location.kind != uris.LocationKind.UPLOAD:
+        return location
+    return uris.Location(uris.LocationKind.UPLOAD, stored[location.target])
 
 
 def _safe_suffix(filename: str) -> str:

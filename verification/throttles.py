@@ -1,33 +1,18 @@
 """`/verify` throttles: anonymous callers per client address (`VERIFY_ANON_RATE`), callers with a
 platform token per user (`VERIFY_USER_RATE`); polling a job has its own, wider budget. Rates are read
-from settings at request time. Over the limit: 429 with a JSON `detail` and `Retry-After`."""
+from settings at request time (the accounts throttles' base). Over the limit: 429 with a JSON `detail`
+and `Retry-After`."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from accounts.throttles import SettingRateThrottle
 
 POLL_RATE = "600/min"
 
 
-class _Throttle(SimpleRateThrottle):
-    def get_rate(self):
-        return self.rate_value()
-
-    def rate_value(self) -> str:
-        raise NotImplementedError
-
-    def allow_request(self, request, view):
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
-
-
-class VerifyAnonThrottle(_Throttle):
+class VerifyAnonThrottle(SettingRateThrottle):
     scope = "verify_anon"
-
-    def rate_value(self) -> str:
-        return settings.VERIFY_ANON_RATE
+    rate_setting = "VERIFY_ANON_RATE"
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
@@ -35,11 +20,9 @@ class VerifyAnonThrottle(_Throttle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class VerifyUserThrottle(_Throttle):
+class VerifyUserThrottle(SettingRateThrottle):
     scope = "verify_user"
-
-    def rate_value(self) -> str:
-        return settings.VERIFY_USER_RATE
+    rate_setting = "VERIFY_USER_RATE"
 
     def get_cache_key(self, request, view):
         if not (request.user and request.user.is_authenticated):
@@ -47,10 +30,10 @@ class VerifyUserThrottle(_Throttle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class VerifyPollThrottle(_Throttle):
+class VerifyPollThrottle(SettingRateThrottle):
     scope = "verify_poll"
 
-    def rate_value(self) -> str:
+    def get_rate(self):
         return POLL_RATE
 
     def get_cache_key(self, request, view):

@@ -13,9 +13,7 @@ Errors are JSON `{"detail", "code", "field"}`; the field names the offending inp
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import uuid
 
 from django.conf import settings
 from django.urls import reverse
@@ -24,10 +22,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import PlatformTokenAuthentication
+from accounts.throttles import client_ip
 from labelplatform.api import ScopedGenericAPIView, SeedAnswer, retry_after_headers
 from labelplatform.errors import InvalidInput
 from labelplatform.parsers import JSONParser, MultiPartParser, PayloadTooLarge
@@ -63,14 +61,6 @@ def verification_error(exc: Exception) -> SeedAnswer | None:
     if isinstance(exc, exceptions.Throttled):
         return _error(429, str(exc.detail), "throttled", headers=retry_after_headers(exc))
     return None
-
-
-def _client_ip(request) -> str | None:
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address((ident or "").strip()))
-    except ValueError:
-        return None
 
 
 def _prefer(request) -> tuple[bool, float | None]:
@@ -167,7 +157,7 @@ class VerifyView(APIView):
             raw_document=raw,
             uploads=uploads,
             user=request.user,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             idempotency_key=self._idempotency_key(request),
         )
         prefer_async, wait = _prefer(request)
@@ -183,10 +173,7 @@ class VerifyView(APIView):
     def _read(self, request) -> tuple[dict, dict]:
         """(document, filename -> uploaded file) from a JSON body or the seed's multipart form."""
         if not request.content_type.startswith("multipart/"):
-            data = request.data
-            if not isinstance(data, dict):
-                raise InvalidInput("the request body must be a JSON object", field="body")
-            return data, {}
+            return request.data, {}  # parse_document refuses anything but a JSON object
         files = request.FILES
         texts = request.POST.getlist("json")
         if "json" in files:
@@ -231,6 +218,7 @@ class VerificationJobView(ScopedGenericAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [VerifyPollThrottle]
     serializer_class = JobOut
+    lookup_url_kwarg = "job_id"
 
     def scoped_queryset(self, user):
         return selectors.jobs_visible_to(user)
@@ -250,11 +238,4 @@ class VerificationJobView(ScopedGenericAPIView):
         },
     )
     def get(self, request, job_id: str):
-        try:
-            pk = uuid.UUID(job_id)
-        except ValueError as exc:
-            raise exceptions.NotFound() from exc
-        job = self.get_queryset().filter(pk=pk).first()
-        if job is None:
-            raise exceptions.NotFound()
-        return Response(JobOut(job).data)
+        return Response(JobOut(self.get_object()).data)  # a malformed id is a 404 too

@@ -25,6 +25,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
+from accounts.admin import managers_only
 from accounts.models import ClientType
 from labelplatform.errors import DomainError
 from videos import selectors, services, states
@@ -61,11 +62,6 @@ def _interpolate(message, values: dict) -> str:
 
 # `gettext_lazy(...) % {...}` would translate at import; this waits for the request's language.
 interpolate_lazy = lazy(_interpolate, str)
-
-
-def _managers_only(request) -> bool:
-    user = request.user
-    return bool(user.is_active and (user.is_superuser or getattr(user, "is_manager", False)))
 
 
 def clip_url(video: Video, size: int = 180) -> str:
@@ -270,7 +266,7 @@ class VideoAdmin(admin.ModelAdmin):
         video = selectors.video_by_id(int(object_id)) if str(object_id).isdigit() else None
         extra = dict(extra_context or {})
         if video is not None:
-            link_users = _managers_only(request)
+            link_users = managers_only(request)
             extra["label_history"] = [
                 {
                     "time": label.time,
@@ -533,13 +529,13 @@ class LabelerAdmin(admin.ModelAdmin):
         _report(self, request, lambda: services.set_labeler_scores(user=obj.user, **changes))
 
     def has_module_permission(self, request):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_view_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_change_permission(self, request, obj=None):
-        return _managers_only(request)
+        return managers_only(request)
 
     def has_add_permission(self, request):
         return False  # created with the labeler (login, first batch or tutorial record)

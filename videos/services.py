@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -213,10 +213,9 @@ def _update_states(column: str, new_states: dict[int, int], now: datetime) -> No
 # --- researcher decisions (§5.4, §7.5) --------------------------------------------------------------------
 
 
-def check_label_items(items: list[tuple[int, int]]) -> None:
+def check_label_items(items: list[tuple[int, int]], existing: Container[int]) -> None:
     """§5.4 step 3: every `video_id` an existing clip and every `label` a researcher code, item by item;
     the first bad item raises InvalidInput naming it (`data[i].video_id` / `data[i].label`)."""
-    existing = set(Video.objects.filter(pk__in={video_id for video_id, _ in items}).values_list("pk", flat=True))
     for index, (video_id, label) in enumerate(items):
         if video_id not in existing:
             raise InvalidInput("no such clip", field=f"data[{index}].video_id")
@@ -230,15 +229,11 @@ def set_label_state(*, user, items: list[tuple[int, int]]) -> int:
 
     The API allows only client type 0 (checked by the view); the admin lets managers and researchers.
     """
-    check_label_items(items)
     if not items:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        locked = _lock_videos(video_id for video_id, _ in items)
-        for index, (video_id, _) in enumerate(items):
-            if video_id not in locked:  # deleted since the check
-                raise InvalidInput("no such clip", field=f"data[{index}].video_id")
+        check_label_items(items, existing=_lock_videos(video_id for video_id, _ in items))
         Label.objects.bulk_create(
             [Label(video_id=video_id, user=user, batch=None, label=label, time=now) for video_id, label in items]
         )

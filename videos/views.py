@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -23,6 +21,7 @@ from accounts.models import ClientType
 from accounts.serializers import CrowdMessage
 from accounts.tokens import TokenRejected, UserBlacklisted, authenticate_user_token
 from labelplatform.parsers import JSONParser
+from labelplatform.streaming import streaming_response
 from videos import selectors, serializers, services, states, tokens
 from videos.models import ViewQueryType
 
@@ -97,6 +96,34 @@ def _token(request, body: dict | None) -> str | None:
     return _body_token(body) or bearer_token(request)
 
 
+def _require_body(request, *fields: str) -> dict:
+    """The JSON object body with `fields` present, checked in order (`Missing json`, `Missing field: <name>`)."""
+    body = _body(request)
+    if body is None:
+        raise crowd_answer(400, "Missing json")
+    for name in fields:
+        if name not in body:
+            raise crowd_answer(400, f"Missing field: {name}")
+    return body
+
+
+def _require_token(request, body: dict | None, missing: str = "Missing field: user_token") -> str:
+    """The user token (`_token`), or a 400 with the endpoint's own `missing` message."""
+    raw = _token(request, body)
+    if raw is None:
+        raise crowd_answer(400, missing)
+    return raw
+
+
+def _dashboard_caller(request, body: dict | None) -> Caller:
+    """A researcher or expert labeler: no token → 400 `Missing fields: user_token` (plural, as the original),
+    bad token → 401, anyone else → 403."""
+    caller = authenticate(_require_token(request, body, "Missing fields: user_token"))
+    if caller.client_type not in DASHBOARD_TYPES:
+        raise crowd_answer(403, PERMISSION_DENIED)
+    return caller
+
+
 def _int_field(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -126,11 +153,9 @@ class GetBatchView(JsonCrowdView):
         summary="Get a batch of 16 clips to label (gold standards hidden for non-researchers)",
     )
     def post(self, request):
-        body = _body(request)
-        raw = _token(request, body)
-        if raw is None:
-            raise crowd_answer(400, "Missing json" if body is None else "Missing field: user_token")
-        caller = authenticate(raw)
+        body = _body(request)  # a Bearer header without a body is enough; `Missing json` only with neither
+        missing = "Missing json" if body is None else "Missing field: user_token"
+        caller = authenticate(_require_token(request, body, missing))
         issued = services.issue_batch(user=caller.user)
         if issued is None:
             return HttpResponse(status=204)
@@ -148,9 +173,12 @@ class GetBatchView(JsonCrowdView):
 ANSWER_KEYS = frozenset({"video_id", "label"})
 
 
-def parse_answers(data: object) -> list[tuple[int, object]]:
-    """§5.3 step 3: a list of `{"video_id": int, "label": ...}` objects with no other key."""
-    if not isinstance(data, list):
+def parse_answers(
+    data: object, *, strict_labels: bool = False, max_items: int | None = None
+) -> list[tuple[int, object]]:
+    """§5.3 step 3 (and §5.4): a list of `{"video_id": int, "label": ...}` objects with no other key;
+    `strict_labels` wants an integer label, `max_items` caps the list length."""
+    if not isinstance(data, list) or (max_items is not None and len(data) > max_items):
         raise crowd_answer(400, "Invalid field: data")
     answers = []
     for index, item in enumerate(data):
@@ -159,9 +187,9 @@ def parse_answers(data: object) -> list[tuple[int, object]]:
         for key in item:
             if key not in ANSWER_KEYS:
                 raise crowd_answer(400, f"Invalid field: data[{index}].{key}")
-        if "video_id" not in item or _db_id(item["video_id"]) is None:
+        if _db_id(item.get("video_id")) is None:
             raise crowd_answer(400, f"Invalid field: data[{index}].video_id")
-        if "label" not in item:
+        if "label" not in item or (strict_labels and _strict_int(item["label"]) is None):
             raise crowd_answer(400, f"Invalid field: data[{index}].label")
         answers.append((item["video_id"], item["label"]))
     return answers
@@ -201,14 +229,8 @@ class SendBatchView(JsonCrowdView):
         summary="Return the labels of a batch (once); citizen batches are scored against the gold standards",
     )
     def post(self, request):
-        body = _body(request)
-        if body is None:
-            raise crowd_answer(400, "Missing json")
-        if "data" not in body:
-            raise crowd_answer(400, "Missing field: data")
-        raw_user = _token(request, body)
-        if raw_user is None:
-            raise crowd_answer(400, "Missing field: user_token")
+        body = _require_body(request, "data")
+        raw_user = _require_token(request, body)
         if "video_token" not in body:
             raise crowd_answer(400, "Missing field: video_token")
         answers = parse_answers(body["data"])
@@ -246,32 +268,11 @@ class SetLabelStateView(JsonCrowdView):
         summary="Researchers: overwrite the researcher state of clips",
     )
     def post(self, request):
-        body = _body(request)
-        if body is None:
-            raise crowd_answer(400, "Missing json")
-        if "data" not in body:
-            raise crowd_answer(400, "Missing field: data")
-        raw = _token(request, body)
-        if raw is None:
-            raise crowd_answer(400, "Missing field: user_token")
-        caller = authenticate(raw)
+        body = _require_body(request, "data")
+        caller = authenticate(_require_token(request, body))
         if caller.client_type != ClientType.RESEARCHER:
             raise crowd_answer(403, PERMISSION_DENIED)
-        data = body["data"]
-        if not isinstance(data, list) or len(data) > MAX_LABEL_ITEMS:
-            raise crowd_answer(400, "Invalid field: data")
-        items = []
-        for index, item in enumerate(data):
-            if not isinstance(item, dict):
-                raise crowd_answer(400, f"Invalid field: data[{index}]")
-            for key in item:
-                if key not in ANSWER_KEYS:
-                    raise crowd_answer(400, f"Invalid field: data[{index}].{key}")
-            if _db_id(item.get("video_id")) is None:
-                raise crowd_answer(400, f"Invalid field: data[{index}].video_id")
-            if _strict_int(item.get("label")) is None:
-                raise crowd_answer(400, f"Invalid field: data[{index}].label")
-            items.append((item["video_id"], item["label"]))
+        items = parse_answers(body["data"], strict_labels=True, max_items=MAX_LABEL_ITEMS)
         services.set_label_state(user=caller.user, items=items)
         return HttpResponse(status=204)
 
@@ -316,21 +317,14 @@ class ListingView(CrowdApiView):
     listing = ""
     user_mode = False  # get_pos_labels: ?user_id=N
 
-    def post(self, request):
-        return self.answer(request)
-
     def answer(self, request):
         spec = selectors.LISTINGS[self.listing]
         body = _body(request)
-        raw = _token(request, body)
-        caller = None
-        if raw is not None:
-            caller = authenticate(raw)
         if spec.dashboard:
-            if caller is None:
-                raise crowd_answer(400, "Missing fields: user_token")
-            if caller.client_type not in DASHBOARD_TYPES:
-                raise crowd_answer(403, PERMISSION_DENIED)
+            caller = _dashboard_caller(request, body)
+        else:
+            raw = _token(request, body)
+            caller = authenticate(raw) if raw is not None else None
         user_id = None
         if self.user_mode and "user_id" in request.query_params:
             user_id = _db_id(_int_field(request.query_params.get("user_id")))
@@ -401,27 +395,6 @@ LISTING_VIEWS = {
 }
 
 
-async def aiter_all_label_chunks():
-    last = 0
-    while True:
-        rows = await sync_to_async(selectors.all_video_rows)(after_id=last, limit=ALL_LABELS_CHUNK)
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["id"]
-
-
-async def _astream(root: str):
-    yield '{"data": ['
-    first = True
-    async for rows in aiter_all_label_chunks():
-        pieces = list(serializers.all_labels_chunks([rows], url_root=root))[1:-1]
-        text = "".join(pieces)
-        yield text if first else ", " + text
-        first = False
-    yield "]}"
-
-
 class GetAllLabelsView(CrowdApiView):
     @extend_schema(
         operation_id="videos_get_all_labels",
@@ -432,23 +405,13 @@ class GetAllLabelsView(CrowdApiView):
         summary="Every clip with both states, by id (researchers and expert labelers; streamed)",
     )
     def post(self, request):
-        body = _body(request)
-        raw = _token(request, body)
-        if raw is None:
-            raise crowd_answer(400, "Missing fields: user_token")
-        caller = authenticate(raw)
-        if caller.client_type not in DASHBOARD_TYPES:
-            raise crowd_answer(403, PERMISSION_DENIED)
+        _dashboard_caller(request, _body(request))
         if not selectors.all_videos().exists():
             return HttpResponse(status=204)
-        root = selectors.url_root(request)
-        if isinstance(request._request, ASGIRequest):
-            content = _astream(root)
-        else:
-            content = serializers.all_labels_chunks(
-                selectors.all_video_chunks(chunk_size=ALL_LABELS_CHUNK), url_root=root
-            )
-        return StreamingHttpResponse(content, content_type="application/json")
+        content = serializers.all_labels_chunks(
+            selectors.all_video_chunks(chunk_size=ALL_LABELS_CHUNK), url_root=selectors.url_root(request)
+        )
+        return streaming_response(request, content, content_type="application/json")
 
 
 # --- statistics and tutorial (§5.8, §5.9) ------------------------------------------------------------------
@@ -476,16 +439,8 @@ class AddTutorialRecordView(JsonCrowdView):
         summary="Record that a labeler took or passed the tutorial",
     )
     def post(self, request):
-        body = _body(request)
-        if body is None:
-            raise crowd_answer(400, "Missing json")
-        for name in ("action_type", "query_type"):
-            if name not in body:
-                raise crowd_answer(400, f"Missing field: {name}")
-        raw = _token(request, body)
-        if raw is None:
-            raise crowd_answer(400, "Missing field: user_token")
-        caller = authenticate(raw)
+        body = _require_body(request, "action_type", "query_type")
+        caller = authenticate(_require_token(request, body))
         services.add_tutorial_record(
             user=caller.user,
             connection_id=caller.connection_id,

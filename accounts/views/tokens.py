@@ -1,13 +1,19 @@
 """The standard JWT endpoints (`/api/token/...`) and `/api/v1/me/`, the caller's own account."""
 
+from datetime import timedelta
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import RetrieveAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts.models import User
 from accounts.serializers import ApiError, TokenPair
 from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
+from accounts.tokens import issue_user_token
 
 TAGS = ["tokens"]
 BAD_REQUEST = OpenApiResponse(description="A field is missing or malformed: `{field: [messages]}`.")
@@ -69,3 +75,19 @@ class MeView(RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class SessionTokenView(APIView):
+    """Base of the web pages' token endpoints: a page signed in with its session (and Django's CSRF token)
+    gets a short-lived user token for its script's API calls and websocket. Subclasses set who may ask
+    (`permission_classes`), the lifetime (`get_lifetime`) and their schema."""
+
+    authentication_classes = [SessionAuthentication]
+
+    def get_lifetime(self) -> timedelta:
+        raise NotImplementedError
+
+    def post(self, request):
+        lifetime = self.get_lifetime()
+        token = issue_user_token(request.user, lifetime=lifetime)
+        return Response({"token": token, "expires_in": int(lifetime.total_seconds())})

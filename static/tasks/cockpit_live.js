@@ -6,8 +6,9 @@
  *   data-live="progress" (a <progress> and a [data-count] "done / total"), "labeled" (a number) or
  *   "status" (a status word), for a task (data-task-id), a dataset (data-dataset-id) or one area of a
  *   dataset (data-dataset-id + data-area).
- * Reconnects with backoff (1 s doubling to 60 s) and a new token each time. The messages carry absolute
- * counts read from the database, so the next message (or a reload) corrects anything missed.
+ * The socket is static/tasks/live_socket.js (loaded before this file): it reconnects with backoff and a
+ * new token each time. The messages carry absolute counts read from the database, so the next message
+ * (or a reload) corrects anything missed.
  */
 (function () {
   "use strict";
@@ -65,63 +66,14 @@
     }
   }
 
-  /** A short-lived JWT for the socket; null when refused (signed out, not a manager), undefined on a
-   * network or server error (try again later). */
-  async function socketToken() {
-    try {
-      const response = await fetch(config.tokenUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": config.csrf || "" },
-      });
-      if (!response.ok) return response.status >= 500 ? undefined : null;
-      return (await response.json()).token;
-    } catch (error) {
-      return undefined;
-    }
-  }
-
-  async function connect(delay) {
-    const retry = () => {
-      show("closed");
-      window.setTimeout(() => connect(Math.min(delay * 2, 60000)), delay);
-    };
-    const token = await socketToken();
-    if (token === null) return; // no live updates for this session; the page still works
-    if (token === undefined) {
-      retry();
-      return;
-    }
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${window.location.host}${config.socketPath}?token=${encodeURIComponent(token)}`;
-    const socket = new WebSocket(url);
-    let openedAt = 0;
-    socket.addEventListener("open", () => {
-      openedAt = Date.now();
-      show("open");
-    });
-    socket.addEventListener("message", (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
-      if (message && message.type === "task_progress" && message.data) applyProgress(message.data);
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403) {
-        show("closed"); // account revoked: do not come back
-        return;
-      }
-      if (openedAt && Date.now() - openedAt > 30000) {
-        show("closed");
-        window.setTimeout(() => connect(1000), 1000); // a new token each time
-      } else {
-        retry(); // never opened, or dropped at once: back off
-      }
-    });
-  }
-
-  connect(1000);
+  TasksLiveSocket.connect({
+    tokenUrl: config.tokenUrl,
+    socketPath: config.socketPath,
+    csrf: () => config.csrf,
+    steadyMs: 30000,
+    onState: show,
+    onMessage: (message) => {
+      if (message.type === "task_progress" && message.data) applyProgress(message.data);
+    },
+  });
 })();

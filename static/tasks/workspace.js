@@ -544,59 +544,27 @@
   }
 
   // ---------- live notices ----------
-  /** A short-lived JWT for the socket, from the signed-in session (CSRF-protected POST); null if refused. */
-  async function socketToken() {
-    const csrf = document.querySelector('input[name="csrfmiddlewaretoken"]');
-    try {
-      const response = await fetch(config.socketTokenUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
-      });
-      if (!response.ok) return response.status >= 500 ? undefined : null;
-      return (await response.json()).token;
-    } catch (error) {
-      return undefined; // network: try again later
-    }
-  }
-
-  async function connectSocket(delay) {
-    if (!("WebSocket" in window)) return;
-    const retry = () => window.setTimeout(() => connectSocket(Math.min(delay * 2, 60000)), delay);
-    const token = await socketToken();
-    if (token === null) return; // signed out or no longer an expert: no live notices
-    if (token === undefined) {
-      retry();
-      return;
-    }
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${window.location.host}${config.socketPath}?token=${encodeURIComponent(token)}`;
-    const socket = new WebSocket(url);
-    let opened = false;
-    socket.addEventListener("open", () => {
-      opened = true;
-    });
-    socket.addEventListener("message", (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
-      const data = message.data || {};
-      const values = { task: data.task_id, dataset: data.dataset_name, area: data.area, due: data.due_time };
-      if (message.type === "task_urged") {
-        show("banner", fmt(T.urgedNotice, values));
-        loadTasks();
-      } else if (message.type === "task_assigned") {
-        show("banner", fmt(T.assignedNotice, values));
-        loadTasks();
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403) return; // account revoked: do not come back
-      if (opened) window.setTimeout(() => connectSocket(1000), 1000); // a new token each time
-      else retry();
+  /** Urges and new tasks on the user's notification socket (static/tasks/live_socket.js); a refused
+   * token (signed out or no longer an expert) means no live notices. */
+  function connectSocket() {
+    TasksLiveSocket.connect({
+      tokenUrl: config.socketTokenUrl,
+      socketPath: config.socketPath,
+      csrf: () => {
+        const field = document.querySelector('input[name="csrfmiddlewaretoken"]');
+        return field ? field.value : "";
+      },
+      onMessage: (message) => {
+        const data = message.data || {};
+        const values = { task: data.task_id, dataset: data.dataset_name, area: data.area, due: data.due_time };
+        if (message.type === "task_urged") {
+          show("banner", fmt(T.urgedNotice, values));
+          loadTasks();
+        } else if (message.type === "task_assigned") {
+          show("banner", fmt(T.assignedNotice, values));
+          loadTasks();
+        }
+      },
     });
   }
 
@@ -664,7 +632,7 @@
     const first = state.tasks.find((t) => t.task_id === wanted) || null;
     if (first) await openTask(first.task_id, Number(match[2]));
     if (pendingDrafts().length) retryPending();
-    connectSocket(1000);
+    connectSocket();
   }
 
   start();
