@@ -14,7 +14,7 @@ from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 from accounts.models import User
-from datasets.models import DataItem, Dataset
+from datasets.models import UNASSIGNED, DataItem, Dataset
 from datasets.uploads import RowError, read_upload_file, validate_rows
 from labelplatform.errors import InvalidInput
 
@@ -59,7 +59,7 @@ def _insert_items(*, dataset_id: int, rows: list[dict], now) -> None:
     beside the running one; elsewhere through the driver's `executemany`.
     """
     stamp = connection.ops.adapt_datetimefield_value(now)
-    fixed = {"dataset_id": dataset_id, "created_at": stamp, "updated_at": stamp}
+    fixed = {"dataset_id": dataset_id, "created_at": stamp, "updated_at": stamp, "task_id": UNASSIGNED}
     # Columns the database fills by itself (NULL, or a db_default) are left out of the statement: fewer
     # values to escape and send per row.
     fields = [

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -364,10 +365,11 @@ class TaskAdmin(admin.ModelAdmin):
     def progress(self, obj):
         """The bar links to the task's items (the review queue filtered to this task)."""
         return format_html(
-            '<a href="{}?task__id__exact={}" title="{}" data-live="progress" data-task-id="{}">'
+            '<a href="{}?{}" title="{}" data-live="progress" data-task-id="{}">'
             '<progress max="{}" value="{}" style="width:90px"></progress> <span data-count>{} / {}</span></a>',
             reverse("admin:datasets_dataitem_changelist"),
-            obj.pk,
+            # dataset and area too: with the task they are the prefix of the items' task index
+            urlencode({"dataset__id__exact": obj.dataset_id, "area__exact": obj.area, "task__id__exact": obj.pk}),
             _("Items of this task"),
             obj.pk,
             obj.n_total or 1,

@@ -129,7 +129,7 @@ def task_for_user(*, user: User, task_id: int, dataset_id: int | None = None) ->
 
 def task_items(task: Task) -> QuerySet[DataItem]:
     """The task's items by position."""
-    return DataItem.objects.filter(task=task).order_by("position")
+    return task.items.order_by("position")
 
 
 def task_event(task_id: int, *, kind: str) -> tuple[Task, dict]:
@@ -171,10 +171,6 @@ def return_comment(item: DataItem) -> str | None:
     if item.review_accept is False:
         return item.review_comment or ""
     return None
-
-
-def items_of_expert(user: User) -> QuerySet[DataItem]:
-    return DataItem.objects.filter(task__expert=user)
 
 
 # --- history and sampling ---------------------------------------------------------------------------

@@ -227,6 +227,62 @@ def test_large_upload_assignment_and_download(asgi_servers, evidence):
     )
 
 
+def _plan(queryset) -> list[dict]:
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_assignment_rewrites_tasks_in_place_and_item_reads_use_the_task_index(evidence):
+    """Unassigned items hold task 0 (never NULL -> id, which makes MariaDB rebuild every record), and every
+    read by task goes through the one index that holds it (dataset, area, task, is_labeled)."""
+    from django.db import connection
+
+    from datasets import selectors as dataset_selectors
+    from tasks import selectors
+
+    boss = _user("boss", Role.MANAGER)
+    experts = [_user(f"doc{i}", Role.EXPERT, area="medicine") for i in range(3)]
+    rows = [row(i, "medicine" if i % 3 else "law") for i in range(6_000)]
+    dataset = upload_dataset(name="plans", task_type="qa", source="s", rows=rows, uploaded_by=boss)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM datasets_dataitem WHERE dataset_id = %s AND task_id = 0", [dataset.pk])
+        assert cursor.fetchone() == (6_000,)
+    tasks = services.assign_area(
+        dataset=dataset, area="medicine", experts=experts, due_time=timezone.now() + timedelta(days=1), by=boss
+    )
+    assert [t.items.count() for t in tasks] == [1334, 1333, 1333]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM datasets_dataitem WHERE task_id IS NULL")
+        assert cursor.fetchone() == (0,)
+        cursor.execute("ANALYZE TABLE datasets_dataitem")
+        cursor.fetchall()
+    task = tasks[1]
+    counted = {  # answered from the index alone
+        "a task's unfinished items": task.items.filter(is_labeled=False).order_by().values("pk"),
+        "an area's unassigned items": DataItem.objects.filter(dataset=dataset, area="law", task__isnull=True)
+        .order_by()
+        .values("pk"),
+        "progress counts": services._progress_rows({dataset.pk}),
+        "an expert's tasks with counts": selectors.tasks_with_progress().filter(expert=experts[1]),
+        "datasets with counts": dataset_selectors.datasets_with_counts(),
+    }
+    for name, queryset in counted.items():
+        plan = [step for step in _plan(queryset) if step["table"] == "datasets_dataitem"]
+        assert [(step["key"], "Using index" in step["Extra"]) for step in plan] == [
+            ("dataitem_area_task_labeled", True)
+        ], (name, plan)
+    (fetch,) = [step for step in _plan(selectors.task_items(task)) if step["table"] == "datasets_dataitem"]
+    evidence(
+        f"MariaDB: {len(counted)} item counts by task read only the (dataset, area, task, is_labeled) index; "
+        f"a task's rows ({task.items.count()} of 6,000) by {fetch['type']} {fetch['key'] or 'scan'}"
+    )
+
+
 def _multiply_items(dataset: Dataset, times: int) -> int:
     """Copy the dataset's items `times` times in SQL (positions continue), as a big dataset fixture."""
     from django.db import connection

@@ -205,6 +205,8 @@ def test_the_sample_form_needs_a_rate_or_a_count(admin_client, task):
 
 def test_the_progress_bar_links_to_the_tasks_items(admin_client, task):
     body = admin_client.get(CHANGELIST).content.decode()
-    assert f'href="/admin/datasets/dataitem/?task__id__exact={task.pk}"' in body
-    items = admin_client.get("/admin/datasets/dataitem/", {"task__id__exact": task.pk}).content.decode()
+    query = f"dataset__id__exact={task.dataset_id}&amp;area__exact={task.area}&amp;task__id__exact={task.pk}"
+    assert f'href="/admin/datasets/dataitem/?{query}"' in body
+    link = {"dataset__id__exact": task.dataset_id, "area__exact": task.area, "task__id__exact": task.pk}
+    items = admin_client.get("/admin/datasets/dataitem/", link).content.decode()
     assert items.count('class="action-select"') == 4

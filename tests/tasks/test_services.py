@@ -220,6 +220,68 @@ def test_assign_with_ids_not_following_positions():
     ]  # fmt: skip
 
 
+def _stored_task_ids(dataset) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT task_id FROM datasets_dataitem WHERE dataset_id = %s ORDER BY position", [dataset.pk])
+        return [task_id for (task_id,) in cursor.fetchall()]
+
+
+def test_unassigned_items_are_stored_as_task_zero_and_read_as_none():
+    """Assignment rewrites `task_id` in place (datasets.models.TaskForeignKey): never NULL -> id."""
+    boss = manager()
+    dataset = uploaded_dataset(areas={"medicine": 3, "law": 2}, by=boss)
+    assert _stored_task_ids(dataset) == [0] * 5
+    (task,) = assigned(dataset, by=boss)
+    assert _stored_task_ids(dataset) == [task.pk] * 3 + [0, 0]
+    law = DataItem.objects.filter(dataset=dataset, area="law")
+    assert [item.task_id for item in law] == [None, None] and [item.task for item in law] == [None, None]
+    assert list(law.values_list("task_id", flat=True)) == [None, None]
+    assert DataItem.objects.filter(dataset=dataset, task__isnull=True).count() == 2
+    assert DataItem.objects.filter(dataset=dataset, task=None).count() == 2
+    assert DataItem.objects.filter(dataset=dataset, task__isnull=False).count() == 3
+    assert DataItem.objects.exclude(task=None).filter(dataset=dataset).count() == 3
+    assert dataset_selectors.area_progress(dataset)[1].unassigned == 2
+
+
+def test_a_null_task_written_outside_django_still_reads_as_unassigned():
+    from django.db import connection
+
+    boss = manager()
+    dataset = uploaded_dataset(areas={"medicine": 4}, by=boss)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE datasets_dataitem SET task_id = NULL WHERE dataset_id = %s AND position < 2", [dataset.pk]
+        )
+    assert DataItem.objects.filter(dataset=dataset, task__isnull=True).count() == 4
+    tasks = assigned(dataset, experts=[expert(), expert()], by=boss)
+    assert [t.items.count() for t in tasks] == [2, 2]
+    assert _stored_task_ids(dataset) == [tasks[0].pk] * 2 + [tasks[1].pk] * 2
+
+
+def test_a_tasks_items_are_joined_on_dataset_area_and_task():
+    """`task.items` and `Count("items")` go through the (dataset, area, task) index: an item whose task
+    id matches but whose area does not (never written by the services) is not the task's."""
+    boss = manager()
+    dataset = uploaded_dataset(areas={"medicine": 3}, by=boss)
+    (task,) = assigned(dataset, by=boss)
+    sql = str(task.items.all().query)
+    assert all(column in sql for column in ('"dataset_id"', '"area"', '"task_id"'))
+    DataItem.objects.filter(dataset=dataset, position=2).update(area="law")
+    assert task.items.count() == 2
+    assert selectors.tasks_with_progress().get(pk=task.pk).total_count == 2
+
+
+def test_deleting_a_task_leaves_its_items_unassigned():
+    boss = manager()
+    dataset = uploaded_dataset(areas={"medicine": 2}, by=boss)
+    (task,) = assigned(dataset, by=boss)
+    Task.objects.filter(pk=task.pk).delete()
+    assert _stored_task_ids(dataset) == [0, 0]
+    assert DataItem.objects.filter(dataset=dataset, task__isnull=True).count() == 2
+
+
 def test_assign_refuses_non_experts_and_naive_times():
     boss = manager()
     dataset = uploaded_dataset(by=boss)
