@@ -278,12 +278,19 @@ def train(
     seed: int = 0,
     target_fpr: float = 0.005,
     folds: int = 4,
+    repeats: int = 3,
     catboost_params: dict | None = None,
     ocsvm_params: dict | None = None,
     checks: dict[str, float] | None = None,
     progress=None,
 ) -> Verifier:
-    """Fit the three models and calibrate the final rule on out-of-fold predictions grouped by source clip."""
+    """Fit the three models and calibrate the final rule on out-of-fold predictions grouped by source clip.
+
+    The grouped folds are drawn `repeats` times (different assignments of sources to folds) and the
+    thresholds are chosen on all those predictions together: with a few dozen sources, one assignment's
+    threshold moves with which sources happen to share a fold (on the default corpus, tampered caught
+    out of fold at 0.37 % honest flagged ranged from 93.7 % to 97.0 % between assignments).
+    """
     from sklearn.model_selection import GroupKFold
 
     x = _clean(matrix)
@@ -291,35 +298,41 @@ def train(
     groups = np.asarray(groups)
     cat_params = {**CATBOOST_PARAMS, **(catboost_params or {})}
     svm_params = {**OCSVM_PARAMS, **(ocsvm_params or {})}
-    oof_prob = np.zeros(len(y))
-    oof_dist = np.zeros(len(y))
     n_folds = min(folds, len(np.unique(groups)))
-    for fold, (tr, te) in enumerate(GroupKFold(n_splits=n_folds).split(x, y, groups)):
-        booster = _fit_catboost(x[tr], y[tr], seed=seed + fold, params=cat_params)
-        scaler, svm = _fit_ocsvm(x[tr][y[tr] == 0], params=svm_params)
-        oof_prob[te] = booster.predict_proba(x[te])[:, 1]
-        oof_dist[te] = svm.decision_function(scaler.transform(x[te]))
-        if progress:
-            progress(fold + 1, n_folds + 1)
-    checked = _check_flags(x, dict(CHECKS if checks is None else checks))
+    steps = n_folds * repeats + 1
+    oof_prob = np.zeros((repeats, len(y)))
+    oof_dist = np.zeros((repeats, len(y)))
+    for repeat in range(repeats):
+        splitter = GroupKFold(n_splits=n_folds, shuffle=True, random_state=seed + repeat)
+        for fold, (tr, te) in enumerate(splitter.split(x, y, groups)):
+            booster = _fit_catboost(x[tr], y[tr], seed=seed + fold, params=cat_params)
+            scaler, svm = _fit_ocsvm(x[tr][y[tr] == 0], params=svm_params)
+            oof_prob[repeat, te] = booster.predict_proba(x[te])[:, 1]
+            oof_dist[repeat, te] = svm.decision_function(scaler.transform(x[te]))
+            if progress:
+                progress(repeat * n_folds + fold + 1, steps)
+    oof_prob, oof_dist = oof_prob.ravel(), oof_dist.ravel()
+    checked = np.tile(_check_flags(x, dict(CHECKS if checks is None else checks)), repeats)
+    y_oof = np.tile(y, repeats)
     # the models' thresholds are chosen for what the consistency checks leave to them
-    sl, ul = choose_thresholds(oof_prob[~checked], oof_dist[~checked], y[~checked], target_fpr=target_fpr)
+    sl, ul = choose_thresholds(oof_prob[~checked], oof_dist[~checked], y_oof[~checked], target_fpr=target_fpr)
     booster = _fit_catboost(x, y, seed=seed, params=cat_params)
     scaler, svm = _fit_ocsvm(x[y == 0], params=svm_params)
     regressor = _fit_ssim(x, np.asarray(ssim, dtype=np.float64), seed=seed)
     if progress:
-        progress(n_folds + 1, n_folds + 1)
+        progress(steps, steps)
     used_checks = dict(CHECKS if checks is None else checks)
-    recipe = json.dumps([cat_params, svm_params, seed, target_fpr, used_checks, features.FEATURE_NAMES])
+    recipe = json.dumps([cat_params, svm_params, seed, target_fpr, used_checks, features.FEATURE_NAMES, repeats])
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + recipe.encode())
     created = dt.datetime.now(dt.UTC)
-    honest, tampered = y == 0, y == 1
+    honest, tampered = y_oof == 0, y_oof == 1
     oof_flag = (oof_prob >= sl) | ((oof_dist < 0) & (oof_prob >= ul)) | checked
     info = {
         "created": created.isoformat(timespec="seconds"),
         "rows": int(len(y)),
-        "honest": int(honest.sum()),
-        "tampered": int(tampered.sum()),
+        "honest": int((y == 0).sum()),
+        "tampered": int((y == 1).sum()),
+        "oof_repeats": repeats,
         "sources": int(len(np.unique(groups))),
         "seed": seed,
         "target_fpr": target_fpr,

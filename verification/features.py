@@ -13,7 +13,8 @@ Pure module (no Django). The hot loop of `/verify`, built to decode as few frame
 3. Each rendition decodes, from its own preceding keyframe, the frames shown at the same times as the
    source's windows; a window that would cost a rendition a long decode (its keyframes far from the
    source's) is left out for that rendition only, so a rendition's features never depend on the others.
-4. Frames are decoded with frame threading and without the H.264 loop filter (measured in
+4. The source is decoded with frame threading, renditions without it but with their block quantisers
+   exported (`_decode`), all without the H.264 loop filter (measured in
    docs/verification.md: 5-10 % faster, features move by 0.02 of their spread on average), then each
    Y/U/V plane is shrunk straight to a working size that keeps the source's aspect ratio (no RGB
    conversion).
@@ -41,6 +42,7 @@ from fractions import Fraction
 import av
 import cv2
 import numpy as np
+from av.sidedata.encparams import VideoEncParams
 
 __all__ = [
     "FEATURE_NAMES",
@@ -107,7 +109,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "unexplained_peak",
     "unexplained_rel",
     "steady_chroma_rel",
+    "quantiser",
 )
+NO_QUANTISER = -1.0  # `quantiser` of a rendition whose decoder exports no block quantisers (not H.264)
 
 
 class UnreadableSource(Exception):
@@ -328,21 +332,27 @@ def _decode(
     windows: Sequence[tuple[int, int]],
     convert: Callable | None,
     wanted: set[int] | None = None,
+    *,
+    quantisers: bool = False,
 ) -> dict[int, object]:
     """Decode the frames of `windows` (inclusive presentation-index ranges), each from its keyframe.
 
     Returns presentation index -> `convert(frame)` (or True when convert is None) for the `wanted`
     indices (every frame of the windows when None). Frames between a keyframe and a window are decoded
     but neither converted nor kept. Uses the probe's own packets: no second open, no seeking.
+
+    `quantisers`: the decoder exports each frame's block quantisers (`_mean_quantiser`). FFmpeg's H.264
+    decoder then runs without frame threading: with it, a frame sometimes carries another frame's
+    quantisers, and the same request would not always get the same verdict.
     """
     out: dict[int, object] = {}
     if not windows:
         return out
     stream = probe.stream
-    stream.thread_type = "AUTO"
+    stream.thread_type = "SLICE" if quantisers else "AUTO"
     cc = stream.codec_context
-    if SKIP_LOOP_FILTER:
-        cc.options = {"skip_loop_filter": "all"}
+    options = {"skip_loop_filter": "all"} if SKIP_LOOP_FILTER else {}
+    cc.options = {**options, "export_side_data": "venc_params"} if quantisers else options
     position = -1  # next packet position to feed
     last_out = -1  # presentation index of the last frame the decoder gave
     drained = False
@@ -565,12 +575,28 @@ def _rendition_converter(size: tuple[int, int], probe: _Probe, native: set[int])
 
     def convert(frame) -> tuple[np.ndarray, dict]:
         yuv = _frame_yuv(frame, size)
-        extra: dict = {}
+        extra: dict = {"qp": _mean_quantiser(frame)}
         if frame.format.name != "gray" and _index(probe, frame) in native:
             extra["block"] = _blockiness(_plane(frame.planes[0]))
         return yuv, extra
 
     return convert
+
+
+def _mean_quantiser(frame) -> float | None:
+    """The frame's mean quantiser over its blocks, as the decoder read it from the bitstream (H.264: one
+    QP per macroblock), or None when the codec exports none.
+
+    A starved bit rate forces coarse quantisers whatever the content; an honest rendition of content that
+    is easy to compress, which then weighs as little as a starved one, has fine ones.
+    """
+    for data in frame.side_data:
+        if isinstance(data, VideoEncParams) and data.nb_blocks and data.block_size >= 20:
+            # AVVideoBlockParams: int src_x, src_y, w, h; int32 delta_qp (PyAV's qp_map() takes ~2 ms a frame)
+            stride = data.block_size // 4
+            blocks = np.frombuffer(memoryview(data), np.int32, data.nb_blocks * stride, data.blocks_offset)
+            return float(data.qp + blocks[4::stride].mean())
+    return None
 
 
 class _Frame:
@@ -778,13 +804,19 @@ def _content_features(pairs: Sequence[tuple[int, int]], src: dict[int, _Frame], 
     return feats
 
 
+def _median_or_none(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.median(known)) if known else None
+
+
+def _bits_per_pixel_second(p: _Probe) -> float:
+    return os.path.getsize(p.path) * 8.0 / (p.width * p.height * max(p.duration, 1e-3))
+
+
 def _meta_features(src: _Probe, rend: _Probe, expected_fps: float | None) -> dict[str, float]:
     expected = expected_fps if expected_fps and expected_fps > 0 else src.fps
     aspect_s = src.width / src.height
     aspect_r = rend.width / rend.height
-
-    def bpps(p: _Probe) -> float:
-        return os.path.getsize(p.path) * 8.0 / (p.width * p.height * max(p.duration, 1e-3))
 
     return {
         "log_height_ratio": math.log(rend.height / src.height),
@@ -793,8 +825,10 @@ def _meta_features(src: _Probe, rend: _Probe, expected_fps: float | None) -> dic
         "log_fps_vs_expected": abs(math.log(max(rend.fps, 0.1) / max(expected, 0.1))),
         "log_fps_vs_source": math.log(max(rend.fps, 0.1) / max(src.fps, 0.1)),
         "log_duration_ratio": math.log(max(rend.duration, 1e-3) / max(src.duration, 1e-3)),
-        "log_bits_per_pixel_second": math.log(bpps(rend) + 1e-6),
-        "log_bits_ratio_vs_source": math.log((bpps(rend) + 1e-6) / (bpps(src) + 1e-6)),
+        "log_bits_per_pixel_second": math.log(_bits_per_pixel_second(rend) + 1e-6),
+        "log_bits_ratio_vs_source": math.log(
+            (_bits_per_pixel_second(rend) + 1e-6) / (_bits_per_pixel_second(src) + 1e-6)
+        ),
         "log_height": math.log(rend.height),
         "chroma_share": _chroma_share(rend.pix_fmt),
     }
@@ -836,7 +870,7 @@ def decode_sampled_frames(
         count = len(_decode(src, plan.source_windows, None, wanted or None))
         for rend, pairs, windows in zip(rends, plan.matches, plan.rendition_windows, strict=True):
             if rend is not None and pairs:
-                count += len(_decode(rend, windows, None, {r for _, r in pairs}))
+                count += len(_decode(rend, windows, None, {r for _, r in pairs}, quantisers=True))
         return count
     finally:
         _close(src, *rends)
@@ -895,7 +929,7 @@ def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[Re
         size = _work_size(src, rend)
         convert = _rendition_converter(size, rend, {r for _, r in pairs[0::2]})
         try:
-            frames = _decode(rend, windows, convert, {r for _, r in pairs})
+            frames = _decode(rend, windows, convert, {r for _, r in pairs}, quantisers=True)
         except Exception:
             frames = {}
         rend_frames = {i: _Frame(*f) for i, f in frames.items()}
@@ -911,6 +945,8 @@ def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[Re
             continue
         feats = _meta_features(src, rend, rate)
         feats.update(_content_features(usable, src_frames[size], rend_frames, geometries[size]))
+        quantiser = _median_or_none(rend_frames[r].extra.get("qp") for _, r in usable)
+        feats["quantiser"] = NO_QUANTISER if quantiser is None else quantiser
         vector = np.asarray([feats[name] for name in FEATURE_NAMES], dtype=np.float64)
         times = tuple(sorted({round(float(src.times[s]), 4) for s, _ in usable}))
         results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=True), vector=vector, timestamps=times))

@@ -28,6 +28,7 @@ def clips(tmp_path_factory):
         "half_rate": encode(root / "half_rate.mp4", iter(frames[::2]), fps=FPS / 2, size=(192, 108)),
     }
     out["marked"] = encode(root / "marked.mp4", iter(frames), fps=FPS, size=(192, 108), transform=small_logo)
+    out["starved"] = encode(root / "starved.mp4", iter(frames), fps=FPS, size=(192, 108), crf=40)
     out["merged"] = encode(root / "merged.mp4", iter(frames), fps=FPS, size=(192, 108), transform=merge_green_into_red)
     out["not_video"] = root / "notes.txt"
     out["not_video"].write_text("not a video")
@@ -147,8 +148,8 @@ def test_reads_only_a_small_share_of_the_frames_and_the_source_once(clips, monke
     calls = []
     real = features._decode
 
-    def counting(probe, windows, convert, wanted=None):
-        decoded = real(probe, windows, convert, wanted)
+    def counting(probe, windows, convert, wanted=None, **options):
+        decoded = real(probe, windows, convert, wanted, **options)
         calls.append((probe.path, len(decoded)))
         return decoded
 
@@ -178,3 +179,12 @@ def test_a_channel_merge_collapses_two_colour_channels(clips):
     assert h["channel_collapse"] > -0.3  # an honest rendition keeps the channels as far apart as the source's
     assert m["channel_collapse"] < h["channel_collapse"] - 1.0
     assert m["channel_diff_corr_min"] < h["channel_diff_corr_min"] - 0.3
+
+
+def test_a_starved_rendition_is_coded_with_coarser_quantisers(clips):
+    """The quantiser is read from the bitstream (the decoder's block QPs), the same on every run."""
+    paths = [str(clips["honest"]), str(clips["starved"])]
+    runs = [features.extract_features(str(clips["source"]), paths) for _ in range(3)]
+    honest, starved = (vector(result)["quantiser"] for result in runs[0])
+    assert 20 < honest < 30 and starved > honest + 10
+    assert all([r.vector.tolist() for r in run] == [r.vector.tolist() for r in runs[0]] for run in runs)
