@@ -372,11 +372,14 @@
     };
   }
 
+  /** Store the edits as the item's draft; returns them as stored (with their timestamp). */
   function remember(edits) {
-    writeDraft(edits.dataId, { ...edits, editedAt: Date.now() });
+    const draft = { ...edits, editedAt: Date.now() };
+    writeDraft(edits.dataId, draft);
     const dot = $("item-nav").querySelector(`[data-index="${state.index}"]`);
     if (dot) dot.classList.add("draft");
     setSaveState("", "");
+    return draft;
   }
 
   function moveAnswer(i, delta) {
@@ -532,9 +535,11 @@
       setSaveState(invalid, "error");
       return;
     }
-    remember(edits);
+    // Send what was stored: a save drops the draft only if nothing was edited after it, which is told by
+    // the timestamp (the clock may tick between collecting the edits and storing them).
+    const stored = remember(edits);
     setSaveState(T.saving, "saving");
-    const outcome = await send(edits);
+    const outcome = await send(stored);
     if (outcome === "saved") {
       loadTasks();
       if (thenNext && state.index < state.items.length - 1) goTo(state.index + 1);

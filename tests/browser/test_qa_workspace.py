@@ -147,6 +147,35 @@ def test_expert_labels_in_chinese_with_keyboard_shortcuts(new_page, live_url):
     watcher.assert_clean()
 
 
+def test_a_save_leaves_no_draft_behind_when_the_clock_ticks_during_it(new_page, live_url):
+    """The draft is stamped when stored; a save must drop exactly that draft (before, a clock tick between
+    collecting the edits and storing them left a stale draft of a saved item, now and then)."""
+    page, watcher = new_page(locale="en-US")
+    page.add_init_script(
+        "(() => { const now = Date.now.bind(Date); let tick = 0; Date.now = () => now() + ++tick; })()"
+    )
+    sign_in(page, live_url, EXPERT_LOGIN)
+    page.goto("/workspace/", wait_until="networkidle")
+    page.get_by_test_id("task-card").first.wait_for()
+    cards = page.get_by_test_id("task-card")
+    for n in range(cards.count()):  # the other tests label items of the same demo tasks
+        task_id = int(cards.nth(n).locator("button").get_attribute("data-task-id"))
+        unlabeled = [i for i, item in enumerate(server_items(page, task_id)) if not item["is_labeled"]]
+        if unlabeled:
+            break
+    cards.nth(n).locator("button").click()
+    page.get_by_test_id("editor").wait_for()
+    target = unlabeled[-1]
+    page.get_by_test_id("item-nav").locator("button").nth(target).click()
+    page.get_by_test_id("question").fill("Which answer should a patient read first?")
+    page.get_by_test_id("question").press("Control+s")
+    page.get_by_test_id("save-state").filter(has_text="Saved").wait_for()
+    assert server_items(page, task_id)[target]["question"] == "Which answer should a patient read first?"
+    drafts = page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('qa-workspace:'))")
+    assert drafts == []
+    watcher.assert_clean()
+
+
 def test_manager_is_sent_to_the_admin_not_the_workspace(new_page, live_url):
     page, _ = new_page()
     sign_in(page, live_url, MANAGER_LOGIN)
