@@ -388,9 +388,7 @@ def label_item(*, item_id: int, by: User, question: str, answers: object, data_r
             item=item, task=item.task, kind=RevisionKind.LABEL, by=by, created_at=now, question=question,
             answer=answers, data_reserve=data_reserve,
         )  # fmt: skip
-        if not DataItem.objects.filter(
-            dataset_id=item.dataset_id, area=item.area, task_id=item.task_id, is_labeled=False
-        ).exists():
+        if not item.task.items.filter(is_labeled=False).exists():
             Task.objects.filter(pk=item.task_id, is_highlight=True).update(is_highlight=False)
         if newly_labeled:  # a second save of a labeled item changes no count: nothing to push
             task = item.task

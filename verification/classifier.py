@@ -312,7 +312,8 @@ def train(
             if progress:
                 progress(repeat * n_folds + fold + 1, steps)
     oof_prob, oof_dist = oof_prob.ravel(), oof_dist.ravel()
-    checked = np.tile(_check_flags(x, dict(CHECKS if checks is None else checks)), repeats)
+    used_checks = dict(CHECKS if checks is None else checks)
+    checked = np.tile(_check_flags(x, used_checks), repeats)
     y_oof = np.tile(y, repeats)
     # the models' thresholds are chosen for what the consistency checks leave to them
     sl, ul = choose_thresholds(oof_prob[~checked], oof_dist[~checked], y_oof[~checked], target_fpr=target_fpr)
@@ -321,7 +322,6 @@ def train(
     regressor = _fit_ssim(x, np.asarray(ssim, dtype=np.float64), seed=seed)
     if progress:
         progress(steps, steps)
-    used_checks = dict(CHECKS if checks is None else checks)
     recipe = json.dumps([cat_params, svm_params, seed, target_fpr, used_checks, features.FEATURE_NAMES, repeats])
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + recipe.encode())
     created = dt.datetime.now(dt.UTC)

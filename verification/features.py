@@ -809,14 +809,13 @@ def _median_or_none(values) -> float | None:
     return float(np.median(known)) if known else None
 
 
-def _bits_per_pixel_second(p: _Probe) -> float:
-    return os.path.getsize(p.path) * 8.0 / (p.width * p.height * max(p.duration, 1e-3))
-
-
 def _meta_features(src: _Probe, rend: _Probe, expected_fps: float | None) -> dict[str, float]:
     expected = expected_fps if expected_fps and expected_fps > 0 else src.fps
     aspect_s = src.width / src.height
     aspect_r = rend.width / rend.height
+
+    def bpps(p: _Probe) -> float:
+        return os.path.getsize(p.path) * 8.0 / (p.width * p.height * max(p.duration, 1e-3))
 
     return {
         "log_height_ratio": math.log(rend.height / src.height),
@@ -825,10 +824,8 @@ def _meta_features(src: _Probe, rend: _Probe, expected_fps: float | None) -> dic
         "log_fps_vs_expected": abs(math.log(max(rend.fps, 0.1) / max(expected, 0.1))),
         "log_fps_vs_source": math.log(max(rend.fps, 0.1) / max(src.fps, 0.1)),
         "log_duration_ratio": math.log(max(rend.duration, 1e-3) / max(src.duration, 1e-3)),
-        "log_bits_per_pixel_second": math.log(_bits_per_pixel_second(rend) + 1e-6),
-        "log_bits_ratio_vs_source": math.log(
-            (_bits_per_pixel_second(rend) + 1e-6) / (_bits_per_pixel_second(src) + 1e-6)
-        ),
+        "log_bits_per_pixel_second": math.log(bpps(rend) + 1e-6),
+        "log_bits_ratio_vs_source": math.log((bpps(rend) + 1e-6) / (bpps(src) + 1e-6)),
         "log_height": math.log(rend.height),
         "chroma_share": _chroma_share(rend.pix_fmt),
     }
