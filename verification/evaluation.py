@@ -168,6 +168,13 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f} %"
 
 
+def _share(value: float | None, count: int) -> str:
+    """A rate with its count: 96.99 % rounds to "97.0 %", which is not 97 %."""
+    if value is None:
+        return "–"
+    return f"{100 * value:.1f} % ({round(value * count)} of {count})"
+
+
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
@@ -191,7 +198,10 @@ def markdown(report: dict) -> str:
         ("documented rule (both agree)", "documented_rule"),
     ):
         s = report[key]
-        lines.append(f"| {title} | {_pct(s['fpr'])} | {_pct(s['caught'])} | {_pct(s['accuracy'])} | {_num(s['auc'])} |")
+        lines.append(
+            f"| {title} | {_share(s['fpr'], s['honest'])} | {_share(s['caught'], s['tampered'])} | "
+            f"{_pct(s['accuracy'])} | {_num(s['auc'])} |"
+        )
     wl = report["watermark_small_low"]
     lines += [
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from fractions import Fraction
 from io import StringIO
@@ -143,6 +144,8 @@ def test_train_and_evaluate_commands(tiny_corpus, tmp_path):
     text = doc.read_text()
     assert text.startswith("# Verification\n\nintro\n")
     assert "false positives" in text and "watermark_small" in text and "| 144p |" in text
+    # rates come with their counts: 96.99 % prints as "97.0 %", the count shows it is 387 of 399
+    assert re.search(r"\| final rule \(platform\) \| [\d.]+ % \(\d+ of \d+\) \| [\d.]+ % \(\d+ of \d+\) \|", text)
     call_command("evaluate_verifier", corpus=str(out), model=str(model), doc=str(doc), stdout=StringIO())
     assert doc.read_text().count("<!-- evaluation:start -->") == 1
 

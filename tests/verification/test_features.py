@@ -188,3 +188,54 @@ def test_a_starved_rendition_is_coded_with_coarser_quantisers(clips):
     honest, starved = (vector(result)["quantiser"] for result in runs[0])
     assert 20 < honest < 30 and starved > honest + 10
     assert all([r.vector.tolist() for r in run] == [r.vector.tolist() for r in runs[0]] for run in runs)
+
+
+@pytest.fixture(scope="module")
+def tall_clips(tmp_path_factory):
+    """A 640x360 source, an honest 640x360 rendition and one upscaled from 240 lines (taller than the
+    working height, so only the comparison at the rendition's own size can tell)."""
+    root = tmp_path_factory.mktemp("tall")
+    frames = list(scene_frames(640, 360, FPS, 1.0, seed=5))
+
+    def upscaled(frame: np.ndarray) -> np.ndarray:
+        small = cv2.resize(frame, (426, 240), interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (640, 360), interpolation=cv2.INTER_LINEAR)
+
+    return {
+        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=14),
+        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, crf=20),
+        "upscaled": encode(root / "upscaled.mp4", iter(frames), fps=FPS, crf=20, transform=upscaled),
+    }
+
+
+def test_content_upscaled_from_fewer_lines_lacks_the_fine_detail_of_its_size(tall_clips):
+    honest, upscaled = features.extract_features(
+        str(tall_clips["source"]), [str(tall_clips["honest"]), str(tall_clips["upscaled"])]
+    )
+    h, u = vector(honest), vector(upscaled)
+
+    assert h["fine_detail_gain"] > 0.8 and h["fine_detail_corr"] > 0.8
+    assert u["fine_detail_gain"] < 0.4 * h["fine_detail_gain"]  # most of the detail of its own size is missing
+    assert u["fine_detail_corr"] < h["fine_detail_corr"] - 0.2
+    # at the working height (180 lines) the 240 lines it was made from keep most of the detail: that
+    # comparison sees a much smaller loss
+    assert u["detail_gain"] > 0.6 * h["detail_gain"]
+    assert u["fine_source_detail"] == h["fine_source_detail"]  # the same source frame at the same size
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"), [((1080, 1920), (320, 180)), ((480, 854), (320, 180)), ((180, 320), (256, 144))]
+)
+def test_shrinking_by_halvings_stays_close_to_an_area_average(shape, size):
+    """The fast shrink (exact halvings, then bilinear for a ratio under 2) matches OpenCV's area resize
+    to within a few levels on camera-like content, so the features keep their meaning."""
+    rng = np.random.default_rng(1)
+    image = cv2.GaussianBlur(rng.integers(0, 255, shape, dtype=np.uint8), (0, 0), 3.0)
+    image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX)
+
+    fast = features._shrink(image, size)
+    exact = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+    assert fast.shape == exact.shape
+    difference = np.abs(fast.astype(int) - exact.astype(int))
+    assert difference.mean() < 2.0 and difference.max() < 16
