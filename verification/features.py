@@ -646,7 +646,7 @@ class _Frame:
         self.y = yuv[..., 0].astype(np.float32)
         self.extra = extra or {}
         self._quarter: dict[tuple[int, int], _Quarter] = {}
-        self._motion: dict[int, tuple[np.ndarray, float]] = {}
+        self._motion: dict[int, tuple[tuple[np.ndarray, float], float]] = {}
 
     @functools.cached_property
     def blurred(self) -> np.ndarray:
@@ -671,22 +671,23 @@ class _Frame:
         return float(np.abs(self.laplacian).mean())
 
     @functools.cached_property
-    def local_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        """Local mean and variance of the luma (SSIM's Gaussian window)."""
+    def local_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Local mean, variance and squared mean of the luma (SSIM's Gaussian window)."""
         mu = cv2.GaussianBlur(self.y, _KSIZE, 1.5)
-        return mu, cv2.GaussianBlur(self.y * self.y, _KSIZE, 1.5) - mu * mu
+        mu_sq = mu * mu
+        return mu, cv2.GaussianBlur(self.y * self.y, _KSIZE, 1.5) - mu_sq, mu_sq
 
     def quarter(self, size: tuple[int, int]) -> _Quarter:
         if size not in self._quarter:
             self._quarter[size] = _Quarter(_shrink(self.yuv, size))
         return self._quarter[size]
 
-    def motion_to(self, later: _Frame) -> tuple[np.ndarray, float]:
-        """(|luma change| to `later` box-blurred 5x5, mean |luma change|)."""
+    def motion_to(self, later: _Frame) -> tuple[tuple[np.ndarray, float], float]:
+        """(|luma change| to `later`, box-blurred 5x5 and `_centre`d; mean |luma change|)."""
         key = id(later)
         if key not in self._motion:
             change = np.abs(later.y - self.y)
-            self._motion[key] = (cv2.blur(change, (5, 5)), float(change.mean()))
+            self._motion[key] = (_centre(cv2.blur(change, (5, 5))), float(change.mean()))
         return self._motion[key]
 
 
@@ -702,6 +703,8 @@ class _Quarter:
         self.rgb = cv2.cvtColor(yuv8, cv2.COLOR_YUV2RGB).astype(np.float32)
         self.channel_diffs = [self.rgb[..., i] - self.rgb[..., j] for i, j in ((0, 1), (0, 2), (1, 2))]
         self.channel_diff_means = [float(np.abs(d).mean()) for d in self.channel_diffs]
+        self.centred_channels = [_centre(self.yuv[..., c]) for c in range(3)]
+        self.centred_diffs = [_centre(d) for d in self.channel_diffs]
 
 
 def _chroma_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -731,19 +734,39 @@ _KSIZE = (7, 7)
 
 def _ssim_map(s: _Frame, r: _Frame) -> np.ndarray:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu_a, aa = s.local_stats
-    mu_b, bb = r.local_stats
-    ab = cv2.GaussianBlur(s.y * r.y, _KSIZE, 1.5) - mu_a * mu_b
-    return ((2 * mu_a * mu_b + c1) * (2 * ab + c2)) / ((mu_a * mu_a + mu_b * mu_b + c1) * (aa + bb + c2))
+    mu_a, aa, sq_a = s.local_stats
+    mu_b, bb, sq_b = r.local_stats
+    means = mu_a * mu_b
+    ab = cv2.GaussianBlur(s.y * r.y, _KSIZE, 1.5) - means
+    # ((2 mu_a mu_b + c1)(2 ab + c2)) / ((mu_a^2 + mu_b^2 + c1)(aa + bb + c2)), in place, same operations
+    smap = means * 2
+    smap += c1
+    ab *= 2
+    ab += c2
+    smap *= ab
+    den = sq_a + sq_b
+    den += c1
+    variances = aa + bb
+    variances += c2
+    den *= variances
+    smap /= den
+    return smap
 
 
-def _corr(a: np.ndarray, b: np.ndarray) -> float:
-    a = a - float(a.mean())
-    b = b - float(b.mean())
-    den = math.sqrt(float(np.dot(a.ravel(), a.ravel())) * float(np.dot(b.ravel(), b.ravel())))
-    if den < 1e-3 * a.size:  # a flat channel: equal when both are flat alike
-        return 1.0 if float(np.abs(a - b).mean()) < 1.0 else 0.0
-    return float(np.dot(a.ravel(), b.ravel()) / den)
+def _centre(a: np.ndarray) -> tuple[np.ndarray, float]:
+    """(a minus its mean, sum of squares of that): one side of `_corr`, kept for a source frame."""
+    centred = a - float(a.mean())
+    flat = centred.ravel()
+    return centred, float(np.dot(flat, flat))
+
+
+def _corr(a: tuple[np.ndarray, float], b: tuple[np.ndarray, float]) -> float:
+    """Pearson correlation of two `_centre`d arrays."""
+    (ca, aa), (cb, bb) = a, b
+    den = math.sqrt(aa * bb)
+    if den < 1e-3 * ca.size:  # a flat channel: equal when both are flat alike
+        return 1.0 if float(np.abs(ca - cb).mean()) < 1.0 else 0.0
+    return float(np.dot(ca.ravel(), cb.ravel()) / den)
 
 
 def _hist(yuv: np.ndarray) -> np.ndarray:
@@ -776,7 +799,7 @@ def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
     # Colour is compared at a quarter of the working size: an honest low rendition loses the colour of
     # fine detail (4:2:0 at 144 lines keeps 72 chroma lines), an attack changes the colour of everything.
     sq, rq = s.quarter(geo.small), r.quarter(geo.small)
-    corrs = [_corr(rq.yuv[..., c], sq.yuv[..., c]) for c in range(3)]
+    corrs = [_corr(rc, sc) for rc, sc in zip(rq.centred_channels, sq.centred_channels, strict=True)]
     hist = float((((sq.hist - rq.hist) ** 2) / (sq.hist + rq.hist + 1e-9)).sum())
     sy, ry = sq.yuv[..., 0], rq.yuv[..., 0]
     same = float(((ry - sy) ** 2).mean())
@@ -790,7 +813,7 @@ def _pair_metrics(s: _Frame, r: _Frame, geo: _Geometry) -> dict[str, float]:
     collapse = [
         math.log((rm + 1.0) / (sm + 1.0)) for rm, sm in zip(rq.channel_diff_means, sq.channel_diff_means, strict=True)
     ]
-    diff_corrs = [_corr(dr, ds) for dr, ds in zip(rq.channel_diffs, sq.channel_diffs, strict=True)]
+    diff_corrs = [_corr(dr, ds) for dr, ds in zip(rq.centred_diffs, sq.centred_diffs, strict=True)]
     errors = sorted(float(np.abs(rq.rgb[..., c] - sq.rgb[..., c]).mean()) for c in range(3))
     gain, corr = _laplacian_gain(r.laplacian, s.laplacian)
     return {
@@ -870,10 +893,10 @@ def _content_features(pairs: Sequence[tuple[int, int]], src: dict[int, _Frame], 
     ratios, corrs = [], []
     for i in range(0, len(pairs) - 1, 2):
         (s0, r0), (s1, r1) = pairs[i], pairs[i + 1]
-        ms_blurred, ms_mean = src[s0].motion_to(src[s1])
-        mr_blurred, mr_mean = rend[r0].motion_to(rend[r1])
+        ms_change, ms_mean = src[s0].motion_to(src[s1])
+        mr_change, mr_mean = rend[r0].motion_to(rend[r1])
         ratios.append(math.log((mr_mean + 0.5) / (ms_mean + 0.5)))
-        corrs.append(_corr(mr_blurred, ms_blurred) if ms_mean > 0.5 else 1.0)
+        corrs.append(_corr(mr_change, ms_change) if ms_mean > 0.5 else 1.0)
     feats["log_motion_ratio"] = float(np.mean(ratios)) if ratios else 0.0
     feats["motion_corr"] = float(np.mean(corrs)) if corrs else 1.0
     return feats
