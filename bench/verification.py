@@ -11,7 +11,9 @@ For each case it times (best of `--repeat` interleaved rounds after one warm-up;
 - service: `features.extract_features` + the verifier's `predict_many` (what the worker runs);
 - http: `POST /verify` through a real uvicorn process (embedded defaults: SQLite in a temp folder,
   Celery eager, so the job runs in the server process) with path URIs under VERIFY_MEDIA_ROOT;
-- floor: `features.decode_sampled_frames`, decoding only the frames the service reads.
+- floor: `features.decode_sampled_frames`, decoding only the frames the service reads, on the service's
+  schedule (renditions on a second thread while the source decodes);
+- serial floor: the same frames decoded one file after another (`overlap=False`), for comparison.
 and prints the times, reference / service and reference / http, and service / floor. CPU seconds are
 those of the process doing the work (this one; the server process for the HTTP path).
 Targets: reference / service >= 5 on every case, service / floor <= 2.
@@ -204,6 +206,7 @@ def main() -> None:
                 "reference": lambda s=source, r=renditions: reference_features(s, r),
                 "service": service,
                 "floor": lambda s=source, r=renditions: features.decode_sampled_frames(s, r),
+                "serial floor": lambda s=source, r=renditions: features.decode_sampled_frames(s, r, overlap=False),
             }
             if server:
                 functions["http"] = lambda d=document: server.verify(d)
@@ -244,7 +247,11 @@ def print_row(row: dict) -> None:
             )
     print(
         f"  floor     {pair('floor')}  -> service / floor {row['service'] / row['floor']:.2f} wall, "
-        f"{row['service_cpu'] / row['floor_cpu']:.2f} cpu",
+        f"{row['service_cpu'] / row['floor_cpu']:.2f} cpu"
+    )
+    print(
+        f"  serial floor {pair('serial floor')}  -> service / serial floor "
+        f"{row['service'] / row['serial floor']:.2f} wall, {row['service_cpu'] / row['serial floor_cpu']:.2f} cpu",
         flush=True,
     )
 

@@ -76,6 +76,11 @@ PHOTOS = (
 PROCEDURAL = ("shapes", "text", "plasma", "clouds", "bars")
 TEST_SHARE = 0.3
 EXTRA_HONEST = 3  # honest renditions beyond the ladder, at rungs up to 480p
+# Training sources only: more examples of the attacks an honest rendition most resembles (content upscaled
+# from fewer lines, a quarter of the bit rate, a small badge at a low rung), and more honest renditions to
+# hold them against. Appended after everything else, so no other rendition and none of the test split changes.
+TRAIN_EXTRA_ATTACKS = ("upscale", "upscale", "low_bitrate_4", "low_bitrate_4", "watermark_small")
+TRAIN_EXTRA_HONEST = 2
 
 
 class CorpusError(Exception):
@@ -304,6 +309,17 @@ def plan_renditions(src: SourceSpec) -> list[RenditionSpec]:
     for _ in range(EXTRA_HONEST):
         specs.append(base(int(rng.choice(cheap)), HONEST, 0, number))
         number += 1
+    if src.split == "train":
+        for extra in TRAIN_EXTRA_ATTACKS:
+            attack = "wrong_resolution" if extra == "upscale" else extra
+            rung = int(rng.choice(low if extra == "watermark_small" else rungs))
+            spec = _attack_spec(base(rung, attack, 1, number), src, rng, variant=extra if extra == "upscale" else None)
+            specs.append(_replace(spec, params={**spec.params, "training_extra": True}))
+            number += 1
+        for _ in range(TRAIN_EXTRA_HONEST):
+            spec = base(int(rng.choice(rungs)), HONEST, 0, number)
+            specs.append(_replace(spec, params={"training_extra": True}))
+            number += 1
     return specs
 
 
@@ -315,7 +331,8 @@ def _lower_rates(rate: Fraction) -> list[Fraction]:
     return [rate / 2]
 
 
-def _attack_spec(spec: RenditionSpec, src: SourceSpec, rng) -> RenditionSpec:
+def _attack_spec(spec: RenditionSpec, src: SourceSpec, rng, *, variant: str | None = None) -> RenditionSpec:
+    """The attack's parameters; `variant` forces wrong_resolution's ("stretch" or "upscale")."""
     attack = spec.attack
     params: dict = {}
     kw: dict = {}
@@ -340,7 +357,7 @@ def _attack_spec(spec: RenditionSpec, src: SourceSpec, rng) -> RenditionSpec:
         a, b = (int(x) for x in rng.choice(3, size=2, replace=False))
         params = {"target": a, "from": b, "mode": str(rng.choice(["copy", "average"]))}
     elif attack == "wrong_resolution":
-        variant = str(rng.choice(["stretch", "upscale"]))
+        variant = variant or str(rng.choice(["stretch", "upscale"]))
         params = {"variant": variant}
         if variant == "stretch":
             factor = float(rng.choice([0.75, 4.0 / 3.0]))

@@ -17,16 +17,19 @@ Pure module (no Django). The hot loop of `/verify`, built to decode as few frame
    exported (`_decode`), all without the H.264 loop filter (measured in
    docs/verification.md: 5-10 % faster, features move by 0.02 of their spread on average), then each
    Y/U/V plane is shrunk straight to a working size that keeps the source's aspect ratio (no RGB
-   conversion).
+   conversion). The renditions decode one after another on a second thread while the source decodes and
+   while the renditions decoded before them are compared (`_rendition_decoder`; FFmpeg and OpenCV
+   release the GIL).
 5. Per compared pair: luma PSNR and SSIM (mean and worst block), chroma error, saturation, Y/U/V
    correlations, RGB channel collapse (merges) and histogram distance (at a quarter of the working size),
    detail ratio and detail gain against the source (starved bitrates, upscaled content), blockiness at
    the rendition's own size, a flip test, a vignette profile; over all compared frames, persistent,
    steady and unexplained differences, persistent SSIM and chroma differences and added edges (an
    overlay stays in place while coding noise does not, and a blurred source does not explain it) and
-   temporal metrics from adjacent frames. Metadata features (size, aspect and frame-rate mismatches,
-   bits per pixel per second, chroma subsampling) complete the vector. Every feature is independent of
-   the rendition's resolution.
+   temporal metrics from adjacent frames; the rendition's detail at its own size, whole up to 360 lines
+   and on a centred crop at full size (content upscaled from fewer lines). Metadata features (size,
+   aspect and frame-rate mismatches, bits per pixel per second, chroma subsampling) complete the vector.
+   Every feature is independent of the rendition's resolution.
 
 The source's frames are decoded once for all renditions of a request.
 """
@@ -37,7 +40,8 @@ import contextlib
 import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -67,6 +71,7 @@ EXTRA_RENDITION_FRAMES = 8  # how far before a window a rendition's keyframe may
 EXTRA_RENDITION_SHARE = 0.1
 WORK_HEIGHT = 180  # working height; a shorter rendition is compared at its own height
 DETAIL_HEIGHT = 360  # fine detail is compared at the rendition's own size, at most this many lines
+NATIVE_CROP = (640, 360)  # native detail: a centred crop of the rendition at its full size, at most this large
 UNEXPLAINED_BLUR = 1.5  # sigma (working-size pixels) of the detail loss an honest low rung may show
 SKIP_LOOP_FILTER = True
 BLOCK = 8  # coding block edge (H.264's 8x8 transform): blockiness is measured across these boundaries
@@ -116,6 +121,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "fine_detail_gain",
     "fine_detail_corr",
     "fine_source_detail",
+    "native_detail_gain",
+    "native_detail_corr",
 )
 NO_QUANTISER = -1.0  # `quantiser` of a rendition whose decoder exports no block quantisers (not H.264)
 
@@ -915,6 +922,21 @@ def _fine_detail(s: np.ndarray, r: np.ndarray, size: tuple[int, int]) -> dict[st
     return {"fine_detail_gain": gain, "fine_detail_corr": corr, "fine_source_detail": math.log(source + 0.5)}
 
 
+def _native_detail(s: np.ndarray, r: np.ndarray) -> dict[str, float]:
+    """Detail of the rendition's luma at its full size, on a centred crop (`NATIVE_CROP`), against the source's.
+
+    A 720p rendition upscaled from 288 lines keeps all the detail `_fine_detail` sees at 360 lines; at its
+    own size it lacks the top half of its band. The source is shrunk whole to the rendition's size, then both
+    are cropped alike, so the two crops stay aligned to the pixel.
+    """
+    h, w = r.shape
+    cw, ch = min(w, NATIVE_CROP[0]), min(h, NATIVE_CROP[1])
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    sf = _shrink(s, (w, h))[y0 : y0 + ch, x0 : x0 + cw].astype(np.float32)
+    gain, corr = _detail_gain(r[y0 : y0 + ch, x0 : x0 + cw].astype(np.float32), sf)
+    return {"native_detail_gain": gain, "native_detail_corr": corr}
+
+
 def _median_or_none(values) -> float | None:
     known = [v for v in values if v is not None]
     return float(np.median(known)) if known else None
@@ -966,22 +988,55 @@ def decode_sampled_frames(
     rendition_paths: Sequence[str] = (),
     *,
     frame_rates: Sequence[float | None] | None = None,
+    overlap: bool = True,
 ) -> int:
     """Open, demux and decode exactly the frames `extract_features` reads, and nothing else; return how many.
 
-    No conversion, resizing or metric: the benchmark's floor ("decode just the frames we read").
-    `frame_rates` is accepted for symmetry with `extract_features` (it does not change the plan).
+    No conversion, resizing or metric: the benchmark's floor ("decode just the frames we read"), decoded on
+    the same schedule as `extract_features` (renditions on a second thread while the source decodes), or
+    one file after another with `overlap=False`. `frame_rates` is accepted for symmetry with
+    `extract_features` (it does not change the plan).
     """
     src, rends, plan = _prepare(source_path, rendition_paths)
+
+    def decode_rendition(rend: _Probe, pairs, windows) -> int:
+        return len(_decode(rend, windows, None, {r for _, r in pairs}, quantisers=True))
+
     try:
-        wanted = {s for m in plan.matches for s, _ in m}
-        count = len(_decode(src, plan.source_windows, None, wanted or None))
-        for rend, pairs, windows in zip(rends, plan.matches, plan.rendition_windows, strict=True):
-            if rend is not None and pairs:
-                count += len(_decode(rend, windows, None, {r for _, r in pairs}, quantisers=True))
-        return count
+        with _rendition_decoder(rends, plan, decode_rendition, overlap=overlap) as pending:
+            wanted = {s for m in plan.matches for s, _ in m}
+            count = len(_decode(src, plan.source_windows, None, wanted or None))
+            return count + sum(n for n in pending if n)
     finally:
         _close(src, *rends)
+
+
+@contextlib.contextmanager
+def _rendition_decoder(rends, plan: _Plan, decode: Callable, *, overlap: bool = True) -> Iterator[Iterator]:
+    """Decode the renditions, one after another, on a thread of their own while the caller decodes the
+    source and compares; yields an iterator of `decode(rend, pairs, windows)` results in rendition order
+    (None for a rendition with nothing to compare).
+
+    FFmpeg and OpenCV release the GIL: the source's frame-threaded decode, each rendition's
+    single-threaded one and the comparisons of the renditions already decoded share the two cores,
+    instead of the comparisons waiting for every decode and each decode for the comparisons before it.
+    With `overlap=False` each rendition is decoded when its result is asked for.
+    """
+    jobs = [
+        (rend, pairs, windows) if rend is not None and pairs else None
+        for rend, pairs, windows in zip(rends, plan.matches, plan.rendition_windows, strict=True)
+    ]
+    if not overlap:
+        yield (decode(*job) if job else None for job in jobs)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rendition-decode") as pool:
+        futures: list[Future | None] = [pool.submit(decode, *job) if job else None for job in jobs]
+        try:
+            yield (future.result() if future else None for future in futures)
+        finally:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
 
 
 def extract_features(
@@ -1019,7 +1074,22 @@ def _opencv_single_threaded():
         cv2.setNumThreads(threads)
 
 
+def _decode_rendition(src: _Probe, rend: _Probe, pairs, windows) -> dict[int, _Frame]:
+    """The rendition's compared frames at its working size (none when it does not decode)."""
+    convert = _rendition_converter(_work_size(src, rend), rend, {r for _, r in pairs[0::2]})
+    try:
+        frames = _decode(rend, windows, convert, {r for _, r in pairs}, quantisers=True)
+    except Exception:
+        frames = {}
+    return {i: _Frame(*f) for i, f in frames.items()}
+
+
 def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[RenditionFeatures]:
+    with _rendition_decoder(rends, plan, functools.partial(_decode_rendition, src)) as decoded_renditions:
+        return _compare(src, rends, plan, rendition_paths, rates, decoded_renditions)
+
+
+def _compare(src: _Probe, rends, plan: _Plan, rendition_paths, rates, decoded_renditions) -> list[RenditionFeatures]:
     sizes = sorted({_work_size(src, r) for r in rends if r is not None})
     src_wanted = {s for m in plan.matches for s, _ in m}
     convert = _converter(sizes, src, {s for m in plan.matches for s, _ in m[0::2]})
@@ -1041,19 +1111,13 @@ def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[Re
     geometries = {size: _Geometry(size) for size in sizes}
 
     results: list[RenditionFeatures] = []
-    for path, rend, pairs, windows, rate in zip(
-        rendition_paths, rends, plan.matches, plan.rendition_windows, rates, strict=True
+    for path, rend, pairs, rate, rend_frames in zip(
+        rendition_paths, rends, plan.matches, rates, decoded_renditions, strict=True
     ):
-        if rend is None or not pairs:
+        if rend_frames is None:
             results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=False), vector=None))
             continue
         size = _work_size(src, rend)
-        convert = _rendition_converter(size, rend, {r for _, r in pairs[0::2]})
-        try:
-            frames = _decode(rend, windows, convert, {r for _, r in pairs}, quantisers=True)
-        except Exception:
-            frames = {}
-        rend_frames = {i: _Frame(*f) for i, f in frames.items()}
         have = src_frames[size]
         usable = [
             pair
@@ -1070,6 +1134,7 @@ def _extract(src: _Probe, rends, plan: _Plan, rendition_paths, rates) -> list[Re
         feats["quantiser"] = NO_QUANTISER if quantiser is None else quantiser
         s, r = usable[0]
         feats.update(_fine_detail(src_luma[s], rend_frames[r].extra["luma"], _detail_size(rend)))
+        feats.update(_native_detail(src_luma[s], rend_frames[r].extra["luma"]))
         vector = np.asarray([feats[name] for name in FEATURE_NAMES], dtype=np.float64)
         times = tuple(sorted({round(float(src.times[s]), 4) for s, _ in usable}))
         results.append(RenditionFeatures(meta=_meta(rend, path=path, decoded=True), vector=vector, timestamps=times))

@@ -72,6 +72,22 @@ def test_every_source_gets_the_ladder_and_every_attack():
         assert len({r.name for r in plan}) == len(plan)
 
 
+def test_training_sources_get_extra_hard_examples_that_change_nothing_else():
+    sources = corpus.plan_sources(3)
+    train = next(s for s in sources if s.split == "train")
+    plan = corpus.plan_renditions(train)
+    as_test = corpus.plan_renditions(corpus._replace(train, split="test"))
+    extras = [r for r in plan if r.params.get("training_extra")]
+
+    assert plan[: len(as_test)] == as_test  # appended last: every other rendition is the same
+    assert len(extras) == len(plan) - len(as_test) == len(corpus.TRAIN_EXTRA_ATTACKS) + corpus.TRAIN_EXTRA_HONEST
+    upscaled = [r for r in extras if r.attack == "wrong_resolution"]
+    assert upscaled and all(r.params["variant"] == "upscale" and r.params["from_height"] < r.height for r in upscaled)
+    assert not any(
+        r.params.get("training_extra") for s in sources if s.split == "test" for r in corpus.plan_renditions(s)
+    )
+
+
 def test_attacks_change_frames_as_named():
     frame = np.random.default_rng(0).integers(0, 255, (36, 64, 3), dtype=np.uint8)
     spec = corpus.RenditionSpec("s", "r", 1, "x", 144, 64, 36, "24", 0.0, 100_000, "veryfast", 24)

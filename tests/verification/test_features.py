@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -163,6 +164,38 @@ def test_reads_only_a_small_share_of_the_frames_and_the_source_once(clips, monke
     assert features.decode_sampled_frames(str(clips["source"]), renditions) <= 4 * features.MIN_SOURCE_FRAMES
 
 
+def test_renditions_decoded_beside_the_source_give_what_one_after_another_gives(clips, monkeypatch):
+    """Renditions decode on a second thread while the source decodes; the features and the floor's frame
+    count are those of decoding one file after another."""
+    source = str(clips["source"])
+    renditions = [str(clips[n]) for n in ("honest", "not_video", "flipped", "starved", "half_rate")]
+    overlapped = features.extract_features(source, renditions)
+    serial_floor = features.decode_sampled_frames(source, renditions, overlap=False)
+
+    real = features._rendition_decoder
+    monkeypatch.setattr(features, "_rendition_decoder", lambda *a, **k: real(*a, **{**k, "overlap": False}))
+    serial = features.extract_features(source, renditions)
+
+    assert [r.vector is None for r in overlapped] == [False, True, False, False, False]
+    assert [None if r.vector is None else r.vector.tolist() for r in overlapped] == [
+        None if r.vector is None else r.vector.tolist() for r in serial
+    ]
+    assert features.decode_sampled_frames(source, renditions) == serial_floor
+
+
+def test_an_undecodable_source_stops_the_rendition_decodes(clips, monkeypatch):
+    real = features._decode
+
+    def failing_source(probe, windows, convert, wanted=None, **options):
+        if probe.path == str(clips["source"]):
+            raise av.error.InvalidDataError(1, "corrupt")
+        return real(probe, windows, convert, wanted, **options)
+
+    monkeypatch.setattr(features, "_decode", failing_source)
+    with pytest.raises(features.UnreadableSource):
+        features.extract_features(str(clips["source"]), [str(clips["honest"])] * 6)
+
+
 def test_a_small_steady_overlay_stands_out_from_coding_noise(clips):
     honest, marked = features.extract_features(str(clips["source"]), [str(clips["honest"]), str(clips["marked"])])
     h, m = vector(honest), vector(marked)
@@ -239,3 +272,36 @@ def test_shrinking_by_halvings_stays_close_to_an_area_average(shape, size):
     assert fast.shape == exact.shape
     difference = np.abs(fast.astype(int) - exact.astype(int))
     assert difference.mean() < 2.0 and difference.max() < 16
+
+
+@pytest.fixture(scope="module")
+def hd_clips(tmp_path_factory):
+    """A 1280x720 source, an honest 1280x720 rendition and one upscaled from 360 lines: taller than the
+    360 lines of the fine-detail comparison, which therefore sees no loss; only the full-size crop can."""
+    root = tmp_path_factory.mktemp("hd")
+    frames = list(scene_frames(1280, 720, FPS, 0.5, seed=7))
+
+    def upscaled(frame: np.ndarray) -> np.ndarray:
+        small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (1280, 720), interpolation=cv2.INTER_LINEAR)
+
+    return {
+        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=12),
+        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, crf=18),
+        "upscaled": encode(root / "upscaled.mp4", iter(frames), fps=FPS, crf=18, transform=upscaled),
+    }
+
+
+def test_content_upscaled_to_a_tall_rendition_lacks_the_detail_of_its_full_size(hd_clips):
+    honest, upscaled = features.extract_features(
+        str(hd_clips["source"]), [str(hd_clips["honest"]), str(hd_clips["upscaled"])]
+    )
+    h, u = vector(honest), vector(upscaled)
+
+    assert h["native_detail_gain"] > 0.7 and h["native_detail_corr"] > 0.7
+    assert u["native_detail_gain"] < 0.5 * h["native_detail_gain"]
+    assert u["native_detail_corr"] < h["native_detail_corr"] - 0.2
+    # at 360 lines (the lines it was made from) far less of the detail is missing than at its full size
+    fine_kept = u["fine_detail_gain"] / h["fine_detail_gain"]
+    native_kept = u["native_detail_gain"] / h["native_detail_gain"]
+    assert native_kept < 0.4 * fine_kept
