@@ -166,6 +166,36 @@ def test_train_and_evaluate_commands(tiny_corpus, tmp_path):
     assert doc.read_text().count("<!-- evaluation:start -->") == 1
 
 
+def test_crossvalidate_command_reads_the_train_split_only(tiny_corpus):
+    out, rows = tiny_corpus
+    train = [r for r in rows if r["split"] == "train"]
+    base = [r for r in train if not r["params"].get("training_extra")]
+    assert len(base) < len(train)  # the tiny corpus's training sources have extras too
+
+    stdout = StringIO()
+    call_command("crossvalidate_verifier", corpus=str(out), seeds="0,1", repeats=1, iterations=20, stdout=stdout)
+    lines = stdout.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["seed 0", "seed 1"]
+    assert f"{len(train)} training renditions ({len(base)} counted), {len(features.FEATURE_NAMES)} features" in lines[0]
+    assert re.search(r"\d+\.\d\d % honest flagged, \d+\.\d\d % tampered caught", lines[0])
+
+    stdout = StringIO()
+    call_command(
+        "crossvalidate_verifier",
+        corpus=str(out),
+        no_extras=True,
+        drop="quantiser,native_detail_gain",
+        repeats=1,
+        iterations=20,
+        stdout=stdout,
+    )
+    assert f"{len(base)} training renditions ({len(base)} counted), {len(features.FEATURE_NAMES) - 2} features" in (
+        stdout.getvalue()
+    )
+    with pytest.raises(CommandError, match="unknown features: nonsense"):
+        call_command("crossvalidate_verifier", corpus=str(out), drop="nonsense", stdout=StringIO())
+
+
 def test_commands_refuse_a_missing_corpus(tmp_path):
     with pytest.raises(CommandError, match="no corpus"):
         call_command("train_verifier", corpus=str(tmp_path / "none"), out=str(tmp_path / "m"), stdout=StringIO())
