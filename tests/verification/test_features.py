@@ -223,22 +223,28 @@ def test_a_starved_rendition_is_coded_with_coarser_quantisers(clips):
     assert all([r.vector.tolist() for r in run] == [r.vector.tolist() for r in runs[0]] for run in runs)
 
 
-@pytest.fixture(scope="module")
-def tall_clips(tmp_path_factory):
-    """A 640x360 source, an honest 640x360 rendition and one upscaled from 240 lines (taller than the
-    working height, so only the comparison at the rendition's own size can tell)."""
-    root = tmp_path_factory.mktemp("tall")
-    frames = list(scene_frames(640, 360, FPS, 1.0, seed=5))
+def upscale_clips(root, size: tuple[int, int], lines: int, *, seconds: float, seed: int, crf: tuple[int, int]):
+    """A source of `size`, an honest rendition of the same size and one upscaled to it from `lines` lines."""
+    frames = list(scene_frames(*size, FPS, seconds, seed=seed))
+    fewer = (int(round(size[0] * lines / size[1])), lines)
 
     def upscaled(frame: np.ndarray) -> np.ndarray:
-        small = cv2.resize(frame, (426, 240), interpolation=cv2.INTER_AREA)
-        return cv2.resize(small, (640, 360), interpolation=cv2.INTER_LINEAR)
+        small = cv2.resize(frame, fewer, interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
 
+    source_crf, rendition_crf = crf
     return {
-        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=14),
-        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, crf=20),
-        "upscaled": encode(root / "upscaled.mp4", iter(frames), fps=FPS, crf=20, transform=upscaled),
+        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=source_crf),
+        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, crf=rendition_crf),
+        "upscaled": encode(root / "upscaled.mp4", iter(frames), fps=FPS, crf=rendition_crf, transform=upscaled),
     }
+
+
+@pytest.fixture(scope="module")
+def tall_clips(tmp_path_factory):
+    """640x360 clips, one upscaled from 240 lines (taller than the working height, so only the comparison
+    at the rendition's own size can tell)."""
+    return upscale_clips(tmp_path_factory.mktemp("tall"), (640, 360), 240, seconds=1.0, seed=5, crf=(14, 20))
 
 
 def test_content_upscaled_from_fewer_lines_lacks_the_fine_detail_of_its_size(tall_clips):
@@ -276,20 +282,9 @@ def test_shrinking_by_halvings_stays_close_to_an_area_average(shape, size):
 
 @pytest.fixture(scope="module")
 def hd_clips(tmp_path_factory):
-    """A 1280x720 source, an honest 1280x720 rendition and one upscaled from 360 lines: taller than the
-    360 lines of the fine-detail comparison, which therefore sees no loss; only the full-size crop can."""
-    root = tmp_path_factory.mktemp("hd")
-    frames = list(scene_frames(1280, 720, FPS, 0.5, seed=7))
-
-    def upscaled(frame: np.ndarray) -> np.ndarray:
-        small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
-        return cv2.resize(small, (1280, 720), interpolation=cv2.INTER_LINEAR)
-
-    return {
-        "source": encode(root / "source.mp4", iter(frames), fps=FPS, crf=12),
-        "honest": encode(root / "honest.mp4", iter(frames), fps=FPS, crf=18),
-        "upscaled": encode(root / "upscaled.mp4", iter(frames), fps=FPS, crf=18, transform=upscaled),
-    }
+    """1280x720 clips, one upscaled from 360 lines: at the 360 lines of the fine-detail comparison most of
+    the loss is out of sight; the full-size crop sees it."""
+    return upscale_clips(tmp_path_factory.mktemp("hd"), (1280, 720), 360, seconds=0.5, seed=7, crf=(12, 18))
 
 
 def test_content_upscaled_to_a_tall_rendition_lacks_the_detail_of_its_full_size(hd_clips):
