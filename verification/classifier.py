@@ -47,6 +47,7 @@ CATBOOST_PARAMS = {"iterations": 1500, "learning_rate": 0.1, "depth": 6}
 # feature -> largest honest value (frame rate within 1 % of the expected one, aspect ratio within 3 % of
 # the source's, chroma no finer than 4:2:0, i.e. at most 0.5 chroma samples per luma sample).
 CHECKS = {"log_fps_vs_expected": 0.01, "aspect_error": 0.03, "chroma_share": 0.75}
+FOLDS = 4  # out-of-fold predictions: folds grouped by source clip
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Verifier:
         """(tamper_ul, tamper_sl, tamper) as 0/1 arrays by the final rule."""
         ul = (dist < 0).astype(int)
         sl = (prob >= self.sl_threshold).astype(int)
-        final = (sl == 1) | ((ul == 1) & (prob >= self.ul_threshold))
+        final = models_flag(prob, dist, self.sl_threshold, self.ul_threshold)
         if inconsistent is not None:
             final |= inconsistent
         return ul, sl, final.astype(int)
@@ -248,6 +249,12 @@ def _check_flags(x: np.ndarray, checks: dict[str, float]) -> np.ndarray:
     return flags
 
 
+def models_flag(prob: np.ndarray, dist: np.ndarray, sl: float, ul: float) -> np.ndarray:
+    """The models' part of the final rule: CatBoost's probability reaches `sl`, or the one-class SVM calls
+    the rendition an outlier and the probability reaches the lower `ul`."""
+    return (prob >= sl) | ((dist < 0) & (prob >= ul))
+
+
 def choose_thresholds(prob: np.ndarray, dist: np.ndarray, y: np.ndarray, *, target_fpr: float) -> tuple[float, float]:
     """Thresholds (sl, ul) that flag at most `target_fpr` of honest rows while catching the most tampered ones."""
     honest = y == 0
@@ -259,7 +266,7 @@ def choose_thresholds(prob: np.ndarray, dist: np.ndarray, y: np.ndarray, *, targ
     best = (-1.0, 0.5, 0.5)
     for sl in candidates:
         for ul in candidates[candidates <= sl][:: max(1, len(candidates) // 200)]:
-            flagged = (prob >= sl) | ((dist < 0) & (prob >= ul))
+            flagged = models_flag(prob, dist, sl, ul)
             if int((flagged & honest).sum()) > allowed:
                 continue
             caught = float((flagged & tampered).mean()) if tampered.any() else 0.0
@@ -307,7 +314,7 @@ def train(
     *,
     seed: int = 0,
     target_fpr: float = 0.005,
-    folds: int = 4,
+    folds: int = FOLDS,
     repeats: int = 3,
     catboost_params: dict | None = None,
     ocsvm_params: dict | None = None,
@@ -354,7 +361,7 @@ def train(
     digest = hashlib.sha256(x.tobytes() + y.tobytes() + recipe.encode())
     created = dt.datetime.now(dt.UTC)
     honest, tampered = y_oof == 0, y_oof == 1
-    oof_flag = (oof_prob >= sl) | ((oof_dist < 0) & (oof_prob >= ul)) | checked
+    oof_flag = models_flag(oof_prob, oof_dist, sl, ul) | checked
     info = {
         "created": created.isoformat(timespec="seconds"),
         "rows": int(len(y)),

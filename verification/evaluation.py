@@ -110,11 +110,11 @@ def cross_validate(
     hardest cases over-represented), with the final rule's thresholds chosen on them at `target_fpr`, as
     `train` does on all rows. One entry per seed (another seed is another set of fold assignments).
     """
-    rows = corpus.read_manifest(out)
-    matrix, ok = corpus_features(out, rows)
     unknown = set(drop) - set(features.FEATURE_NAMES)
     if unknown:
-        raise ValueError(f"unknown features: {sorted(unknown)}")
+        raise ValueError(f"unknown features: {', '.join(sorted(unknown))}")
+    rows = corpus.read_manifest(out)
+    matrix, ok = corpus_features(out, rows)
     extra = np.asarray([bool(r["params"].get("training_extra")) for r in rows])
     use = np.asarray([r["split"] == "train" for r in rows]) & ok & (extras | ~extra)
     keep = [i for i, name in enumerate(features.FEATURE_NAMES) if name not in drop]
@@ -126,7 +126,7 @@ def cross_validate(
     checked = classifier._check_flags(full, classifier.CHECKS)
     attacks = np.asarray([_attack_name(r) for r in rows])[use]
     cat_params = {**classifier.CATBOOST_PARAMS, **(catboost_params or {})}
-    n_folds = min(4, len(np.unique(groups)))
+    n_folds = min(classifier.FOLDS, len(np.unique(groups)))
     report = []
     for seed in seeds:
         prob, dist = classifier.out_of_fold_scores(
@@ -144,7 +144,7 @@ def cross_validate(
         sl, ul = classifier.choose_thresholds(
             prob.ravel()[sel], dist.ravel()[sel], np.tile(y, repeats)[sel], target_fpr=target_fpr
         )
-        flag = (prob >= sl) | ((dist < 0) & (prob >= ul)) | checked[None, :]
+        flag = classifier.models_flag(prob, dist, sl, ul) | checked[None, :]
         honest, tampered = (y == 0) & counted, (y == 1) & counted
         never = tampered & ~flag.any(axis=0)
         report.append(
